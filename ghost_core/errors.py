@@ -1,0 +1,47 @@
+"""Typed errors: each carries a one-line message that names the file and the fix.
+
+The CLI maps every subclass to its own exit code and prints only the message, never a
+traceback, because these are user or environment problems, not bugs.
+"""
+
+from __future__ import annotations
+
+
+class GhostSwapError(Exception):
+    """Base of every error a user can act on."""
+
+    exit_code = 2
+
+
+class UsageError(GhostSwapError):
+    """Wrong arguments or an impossible combination of options."""
+
+    exit_code = 2
+
+
+class InputError(GhostSwapError):
+    """A missing, unreadable or invalid input file (frame, image, job)."""
+
+    exit_code = 3
+
+
+class ModelError(GhostSwapError):
+    """A model that is not installed, does not verify, or does not match its architecture."""
+
+    exit_code = 4
+
+
+class CheckpointMismatchError(ModelError):
+    """A checkpoint whose keys or shapes differ from the official layout."""
+
+
+class DownloadError(ModelError):
+    """A download that could not complete (offline, HTTP error, checksum mismatch)."""
+
+    exit_code = 5
+
+
+class OutputError(GhostSwapError):
+    """An output that cannot be written (permissions, disk, name clash with the input)."""
+
+    exit_code = 6

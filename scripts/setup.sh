@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Create or refresh the project's virtual environment in .venv (idempotent).
+# torch is installed first and pinned, so pip takes the CPU build that lies on this kind of machine
+# instead of resolving a multi-GB CUDA build; a CUDA machine can pre-install its own torch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+stamp=.venv/.ghostswap-setup
+want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/python -m pip install -q "torch==2.13.0"
+.venv/bin/python -m pip install -q -e ".[dev]"
+echo "$want" > "$stamp"
