@@ -28,9 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ghostswap {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log detail (stderr)")
     parser.add_argument("-q", "--quiet", action="store_true", help="errors only, no progress bars")
-    parser.add_argument(
-        "--json", action="store_true", help="print a machine-readable JSON summary on stdout"
-    )
+    parser.add_argument("--json", action="store_true", help="print a machine-readable JSON summary on stdout")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in _registrars():
         register(sub)

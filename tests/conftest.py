@@ -1,0 +1,31 @@
+"""Shared fixtures: paths to ../shared, and parsing of the official checkpoint key list."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+KEY_LIST = SHARED / "docs" / "ghost_state_dict_keys.txt"
+
+
+def _parse_key_list() -> dict[str, dict[str, tuple[int, ...]]]:
+    sections: dict[str, dict[str, tuple[int, ...]]] = {}
+    current = None
+    for line in KEY_LIST.read_text().splitlines():
+        if m := re.match(r"^## (\S+)\s+=", line):
+            current = sections.setdefault(m[1], {})
+        elif current is not None and line and not line.startswith("#"):
+            key, shape = line.split("\t")
+            current[key] = tuple(int(s) for s in re.findall(r"\d+", shape))
+    return sections
+
+
+@pytest.fixture(scope="session")
+def official_layouts() -> dict[str, dict[str, tuple[int, ...]]]:
+    if not KEY_LIST.is_file():
+        pytest.fail(f"{KEY_LIST} is missing: CI needs ../shared beside the checkout")
+    return _parse_key_list()
