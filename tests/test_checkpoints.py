@@ -61,7 +61,7 @@ def test_wrong_model_is_refused_with_counts(tmp_path, d_state):
 def test_unreadable_files_give_a_model_error_naming_the_file(tmp_path, payload):
     path = tmp_path / "broken.pth"
     path.write_bytes(payload)
-    with pytest.raises(ModelError, match="broken.pth"):
+    with pytest.raises(ModelError, match=r"broken\.pth"):
         load_discriminator(path)
 
 
@@ -80,7 +80,7 @@ class _Payload:
 
 def test_pickled_code_is_never_executed(tmp_path, capsys):
     torch.save({"layer0.0.weight": _Payload()}, tmp_path / "evil.pth")
-    with pytest.raises(ModelError, match="evil.pth"):
+    with pytest.raises(ModelError, match=r"evil\.pth"):
         load_discriminator(tmp_path / "evil.pth")
     assert "code ran" not in capsys.readouterr().out
 
