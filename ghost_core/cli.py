@@ -16,8 +16,9 @@ Registrar = Callable[[argparse._SubParsersAction], None]
 
 def _registrars() -> list[Registrar]:
     from ghost_core.models_store.commands import register as register_models
+    from ghost_core.runtime.doctor import register as register_doctor
 
-    return [register_models]
+    return [register_doctor, register_models]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,47 @@
+"""`ghostswap doctor`: what this machine can run, so a TD can check a workstation or farm node."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+from typing import Any
+
+import onnxruntime as ort
+import torch
+
+from ghost_core import __version__
+from ghost_core.runtime.devices import ort_providers
+
+
+def machine_report() -> dict[str, Any]:
+    """Versions, accelerators and the providers onnxruntime would use, in preference order."""
+    providers = ort_providers("auto")
+    cuda = torch.cuda.is_available()
+    return {
+        "ghostswap": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_threads": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch_cuda": cuda,
+        "gpu": torch.cuda.get_device_name(0) if cuda else None,
+        "onnxruntime": ort.__version__,
+        "onnxruntime_providers": [p if isinstance(p, str) else p[0] for p in providers],
+        "default_precision": "fp16" if cuda or len(providers) > 1 else "fp32",
+    }
+
+
+def _doctor(args: argparse.Namespace) -> dict[str, Any]:
+    report = machine_report()
+    if not args.json:
+        width = max(map(len, report))
+        for key, value in report.items():
+            shown = ", ".join(value) if isinstance(value, list) else value
+            print(f"{key:<{width}}  {shown}")
+    return report
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("doctor", help="show versions, GPUs and inference providers of this machine")
+    parser.set_defaults(func=_doctor)
