@@ -1,0 +1,1 @@
+"""Data-only package: the model manifest, installed as ghost_core.manifests (see pyproject.toml)."""
