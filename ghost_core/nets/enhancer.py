@@ -38,6 +38,17 @@ class SpectralConv2d(nn.Module):
         nn.init.xavier_normal_(self.weight_orig, gain=0.02)
         self.power_iteration = False
 
+    @torch.no_grad()
+    def settle(self, iterations: int = 50) -> None:
+        """Converge the stored singular vectors, as a trained checkpoint's are."""
+        w = self.weight_orig.flatten(1)
+        u = self.weight_u
+        for _ in range(iterations):
+            v = F.normalize(torch.mv(w.t(), u), dim=0, eps=1e-12)
+            u = F.normalize(torch.mv(w, v), dim=0, eps=1e-12)
+        self.weight_u.copy_(u)
+        self.weight_v.copy_(v)
+
     def weight(self) -> torch.Tensor:
         w = self.weight_orig.flatten(1)
         u, v = self.weight_u, self.weight_v
@@ -66,12 +77,12 @@ class SPADE(nn.Module):
 
     def forward(self, x: torch.Tensor, seg: torch.Tensor) -> torch.Tensor:
         bn = self.param_free_norm
-        # training=True normalises by the batch; the running buffers are passed as None so the
-        # stored statistics are never modified by inference.
+        # GHOST's inference mode normalises by the batch; the running buffers are passed as None so
+        # the stored statistics are never modified by inference.
         if self.batch_statistics:
             normalized = F.batch_norm(x, None, None, training=True, eps=bn.eps)
         else:
-            normalized = F.batch_norm(x, bn.running_mean, bn.running_var, training=False, eps=bn.eps)
+            normalized = bn(x)  # eval: running statistics; train mode (training): batch statistics
         actv = self.mlp_shared(F.interpolate(seg, size=x.shape[2:], mode="nearest"))
         return normalized * (1 + self.mlp_gamma(actv)) + self.mlp_beta(actv)
 

@@ -16,7 +16,7 @@ from torch import nn
 from ghost_core.nets.aei_net import AEINet, weight_init
 from ghost_core.nets.checkpoints import StateDict
 from ghost_core.nets.discriminator import MultiscaleDiscriminator
-from ghost_core.nets.enhancer import FaceEnhancer
+from ghost_core.nets.enhancer import FaceEnhancer, SpectralConv2d
 from ghost_core.nets.iresnet import iresnet100
 
 KINDS = ("generator", "discriminator", "arcface", "enhancer")
@@ -47,8 +47,25 @@ def random_state_dict(
             if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.running_mean is not None:
                 module.running_mean.normal_(0.0, 0.1)
                 module.running_var.uniform_(0.5, 1.5)
+        if kind == "enhancer":
+            _settle_enhancer(net)
         state = net.state_dict()
     return {k: v.to(dtype) if v.is_floating_point() else v.clone() for k, v in state.items()}
+
+
+@torch.no_grad()
+def _settle_enhancer(net: nn.Module) -> None:
+    """Give the enhancer what training leaves in a real file: converged spectral-norm vectors and
+    running statistics that match its activations. Without them random weights saturate to ±1."""
+    for module in net.modules():
+        if isinstance(module, SpectralConv2d):
+            module.settle()
+        elif isinstance(module, nn.BatchNorm2d):
+            module.reset_running_stats()
+            module.momentum = None  # cumulative average over the calibration batch
+    net.train()
+    net(torch.rand(4, 3, 256, 256))
+    net.eval()
 
 
 def save_random_checkpoint(

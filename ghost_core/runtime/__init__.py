@@ -3,7 +3,7 @@
 from ghost_core.runtime.backends import Backend, OnnxBackend, TorchBackend
 from ghost_core.runtime.export import cached_onnx, export_onnx
 from ghost_core.runtime.graphs import GRAPHS, GraphSpec
-from ghost_core.runtime.loader import BACKENDS, open_backend
+from ghost_core.runtime.loader import BACKENDS, open_backend, open_model
 
 __all__ = [
     "BACKENDS",
@@ -15,4 +15,5 @@ __all__ = [
     "cached_onnx",
     "export_onnx",
     "open_backend",
+    "open_model",
 ]

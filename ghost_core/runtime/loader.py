@@ -64,3 +64,37 @@ def open_backend(
     dev = torch_device(device)
     prec = resolve_precision(precision, dev.type == "cuda")
     return TorchBackend(kind, build(), device=dev, precision=prec, max_batch=max_batch)
+
+
+def open_model(
+    name: str | None = None,
+    *,
+    kind: str = "generator",
+    backend: str = "auto",
+    device: str = "auto",
+    precision: str = "auto",
+    max_batch: int = 8,
+    statistics: str = "running",
+) -> Backend:
+    """Open an installed model by its manifest name (default: the manifest's default of `kind`).
+
+    The path comes from the model manager, which refuses missing or altered files; the ONNX cache
+    is keyed by the sha256 the manager pinned at install time, so nothing is re-hashed here.
+    """
+    from ghost_core.models_store import file_sha256, load_manifest, resolve
+
+    manifest = load_manifest()
+    asset = manifest.get(name) if name else manifest.default(kind)
+    if asset.kind not in ("generator", "arcface", "enhancer"):
+        raise UsageError(f"model {asset.name} is a {asset.kind}, not an inference network")
+    weights = resolve(asset.name)
+    return open_backend(
+        asset.kind,
+        weights,
+        backend=backend,
+        device=device,
+        precision=precision,
+        max_batch=max_batch,
+        sha256=file_sha256(asset.name),
+        statistics=statistics,
+    )
