@@ -120,3 +120,15 @@ def test_not_installed_and_wrong_kind(installed):
     for name in ("wflw_4hg", "ghost_discriminator_2blocks"):
         with pytest.raises(UsageError, match="not an inference network"):
             open_model(name)
+
+
+def test_cli_export_builds_the_graph_once(installed, capsys):
+    assert main(["--json", "models", "export", "arcface_backbone", "--device", "cpu"]) == 0
+    import json
+
+    report = json.loads(capsys.readouterr().out)
+    onnx_path = report["exported"][0]["onnx"]
+    assert onnx_path.endswith(".fp32.onnx")
+    assert report["exported"][0]["backend"] == "onnxruntime"
+    assert main(["-q", "models", "export", "arcface_backbone", "--device", "cpu"]) == 0
+    assert capsys.readouterr().out.strip().startswith(f"arcface_backbone: {onnx_path}")

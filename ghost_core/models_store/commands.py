@@ -42,6 +42,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify.add_argument("names", nargs="*", metavar="NAME", help="default: every installed model")
     verify.set_defaults(func=cmd_verify)
 
+    export = actions.add_parser(
+        "export",
+        help="build the ONNX graphs of installed networks now (e.g. on farm nodes before a render)",
+        description="Export installed inference networks to ONNX next to their weights, so the first "
+        "render on a machine does not pay for it. Cached by the weights' sha256.",
+    )
+    export.add_argument("names", nargs="+", metavar="NAME", help="generator, arcface or enhancer models")
+    export.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "tensorrt"])
+    export.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16"])
+    export.set_defaults(func=cmd_export)
+
     path = actions.add_parser("path", help="print where an installed model lives")
     path.add_argument("name", metavar="NAME")
     path.set_defaults(func=cmd_path)
@@ -91,6 +102,18 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
         details = "; ".join(f"{r['name']}: {r['status']}: {r['detail']}" for r in failed)
         raise ModelError(f"{len(failed)} of {len(results)} models failed verification: {details}")
     return {"action": "verify", "results": results}
+
+
+def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
+    from ghost_core.runtime import open_model  # torch and onnxruntime load only for this action
+
+    results = []
+    for name in args.names:
+        backend = open_model(name, backend="onnxruntime", device=args.device, precision=args.precision)
+        results.append({"name": name, "onnx": backend.onnx_path, **backend.describe()})
+        if not args.json:
+            print(f"{name}: {backend.onnx_path} ({backend.precision}, {backend.device})")
+    return {"action": "export", "exported": results}
 
 
 def cmd_path(args: argparse.Namespace) -> dict[str, Any]:
