@@ -8,7 +8,6 @@ that could be mistaken for a finished one.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import warnings
@@ -20,6 +19,7 @@ import torch
 from torch import nn
 
 from ghost_core.errors import ModelError
+from ghost_core.models_store.hashing import sha256_file
 from ghost_core.runtime.graphs import GRAPHS, graph_module
 
 log = logging.getLogger("ghostswap")
@@ -30,14 +30,6 @@ OPSET = 17
 # Kept in fp32 inside fp16 graphs: the normalisations' variance and the LIP exponentials are where
 # half precision overflows or loses the most (GHOST_REFERENCE.md §8.10).
 FP32_OPS = ["InstanceNormalization", "BatchNormalization", "ReduceMean", "Pow", "Sqrt", "Exp", "Softmax"]
-
-
-def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _tmp_sibling(path: Path) -> Path:
@@ -97,7 +89,7 @@ def cached_onnx(
     """Path of the exported graph for these weights, exporting (and converting) only when missing."""
     if precision not in ("fp32", "fp16"):
         raise ValueError(f"precision must be fp32 or fp16 (got {precision!r})")
-    digest = (sha256 or sha256_file(weights))[:16]
+    digest = (sha256 or sha256_file(weights, label=f"hash {weights.name}"))[:16]
     folder = cache_dir or weights.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
