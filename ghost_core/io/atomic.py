@@ -1,0 +1,81 @@
+"""Atomic file writes and output-folder checks.
+
+A frame is written to a hidden temporary file beside its target (same filesystem, so the final
+`os.replace` is atomic), flushed to disk, then renamed. A crash, a full disk or Ctrl-C therefore
+never leaves a half-written frame under the real name for a compositor, or a resumed render, to
+mistake for a finished one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from ghost_core.errors import OutputError
+
+
+def temp_path_for(target: Path) -> Path:
+    """Hidden sibling that keeps the extension (image writers pick the format from it)."""
+    return target.with_name(f".{target.name}.ghost-{os.getpid()}.tmp{target.suffix}")
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        if directory:  # some filesystems refuse to open folders; the rename is still atomic there
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:
+            raise
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces `target`, on any exception it is removed."""
+    target = Path(target)
+    tmp = temp_path_for(target)
+    try:
+        yield tmp
+        if not tmp.is_file():
+            raise OutputError(f"{target}: the writer produced no file; check free space and permissions")
+        _fsync_path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_path(target.parent, directory=True)
+
+
+def check_output_folder(folder: Path) -> None:
+    """Fail before any work if frames cannot be written to `folder` (created later, on first write)."""
+    folder = Path(folder) if str(folder) else Path(".")
+    existing = folder
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"{folder}: {existing} is a file, not a folder; choose another output path")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"{folder}: {existing} is not writable; fix its permissions or choose another folder"
+        )
+
+
+def make_output_folder(folder: Path) -> None:
+    """Create the output folder (after every check passed, so a refused run leaves nothing behind)."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        message = f"{folder}: cannot create the output folder ({exc.strerror}); check the path"
+        raise OutputError(message) from exc
