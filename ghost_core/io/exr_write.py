@@ -111,14 +111,26 @@ def _store(buffer: np.ndarray, index: int, plane: np.ndarray, fmt: str, native: 
         buffer[..., index] = plane
 
 
-def _merged_colour(frame: Frame, name: str, fmt: str, rgba: np.ndarray | None, mask: np.ndarray | None):
-    """The output plane of R, G, B or A: input bits where the matte is 0, the new values elsewhere."""
-    dtype = NUMPY_TYPES[fmt]
-    base = frame.plane(name) if name in frame.channel_names else np.ones(frame.planes[0].shape, dtype)
-    index = (*COLOUR_CHANNELS, ALPHA_CHANNEL).index(name)
-    if rgba is None or mask is None or index >= rgba.shape[2]:
-        return base
-    return np.where(mask, rgba[..., index].astype(dtype), base)
+def _store_colour(
+    buffer: np.ndarray,
+    index: int,
+    fmt: str,
+    frame: Frame,
+    name: str,
+    rgba: np.ndarray | None,
+    mask: np.ndarray | None,
+) -> None:
+    """R, G, B or A into the buffer: input bits where the matte is 0, new values (rounded once) elsewhere."""
+    plane = buffer[..., index]
+    component = (*COLOUR_CHANNELS, ALPHA_CHANNEL).index(name)
+    replaced = rgba is not None and mask is not None and component < rgba.shape[2]
+    if not (replaced and mask.all()):
+        plane[...] = frame.plane(name) if name in frame.channel_names else 1.0
+    if replaced:
+        values = rgba[..., component]
+        if buffer.dtype != NUMPY_TYPES[fmt]:  # mixed-type float32 buffer: hold the exact half value
+            values = values.astype(NUMPY_TYPES[fmt])
+        np.copyto(plane, values, where=mask, casting="unsafe")
 
 
 def write_frame(
@@ -154,7 +166,7 @@ def write_frame(
     mask = matte > 0 if rgba is not None else None
     for i, (name, fmt) in enumerate(zip(names, formats, strict=True)):
         if name in (*COLOUR_CHANNELS, ALPHA_CHANNEL):
-            _store(buffer, i, _merged_colour(frame, name, fmt, rgba, mask), fmt, native)
+            _store_colour(buffer, i, fmt, frame, name, rgba, mask)
         elif name == options.matte_name and matte_path is None:
             buffer[..., i] = matte
         else:
