@@ -1,0 +1,97 @@
+"""Atomic writes leave either the finished file or nothing; resume trusts only finished GhostSwap frames."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ghost_core.errors import OutputError
+from ghost_core.io.atomic import atomic_output, check_output_folder, make_output_folder, temp_path_for
+from ghost_core.io.exr import read_frame
+from ghost_core.io.exr_write import write_frame
+from ghost_core.io.resume import is_complete, should_write
+
+H, W = 40, 48
+
+
+def _plate(exr, path: Path) -> Path:
+    rgba = exr.plate(H, W).astype(np.float16)
+    return exr.write(path, {c: rgba[..., i] for i, c in enumerate("RGBA")})
+
+
+def test_temp_file_is_hidden_beside_the_target() -> None:
+    tmp = temp_path_for(Path("/shots/out/s.1001.exr"))
+    assert tmp.parent == Path("/shots/out")
+    assert tmp.name.startswith(".s.1001.exr.ghost-") and str(os.getpid()) in tmp.name
+    assert tmp.suffix == ".exr"
+
+
+def test_atomic_output_replaces_on_success(tmp_path: Path) -> None:
+    target = tmp_path / "f.txt"
+    target.write_text("old")
+    with atomic_output(target) as tmp:
+        tmp.write_text("new")
+        assert target.read_text() == "old"
+    assert target.read_text() == "new"
+    assert os.listdir(tmp_path) == ["f.txt"]
+
+
+def test_atomic_output_cleans_up_on_error(tmp_path: Path) -> None:
+    target = tmp_path / "f.txt"
+    with pytest.raises(RuntimeError), atomic_output(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+    assert os.listdir(tmp_path) == []
+
+
+def test_failed_frame_write_leaves_nothing(tmp_path: Path, exr, monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = read_frame(_plate(exr, tmp_path / "in.exr"))
+    import ghost_core.io.exr_write as exr_write
+
+    def broken(*args, **kwargs):
+        raise OutputError("simulated write failure")
+
+    monkeypatch.setattr(exr_write, "_write_parts", broken)
+    frame.part_count = 2  # route through the patched multi-part writer
+    with pytest.raises(OutputError):
+        write_frame(tmp_path / "out.exr", frame)
+    assert sorted(os.listdir(tmp_path)) == ["in.exr"]
+
+
+def test_output_folder_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    check_output_folder(tmp_path / "new" / "deeper")  # creatable: fine, and not created yet
+    assert not (tmp_path / "new").exists()
+    make_output_folder(tmp_path / "new" / "deeper")
+    assert (tmp_path / "new" / "deeper").is_dir()
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match="is a file"):
+        check_output_folder(blocker / "out")
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)
+    with pytest.raises(OutputError, match="not writable"):
+        check_output_folder(tmp_path)
+
+
+def test_resume_accepts_only_complete_frames(tmp_path: Path, exr) -> None:
+    frame = read_frame(_plate(exr, tmp_path / "in.exr"))
+    out = tmp_path / "out.exr"
+    channels = ["R", "G", "B", "A", "ghost.matte"]
+    assert not is_complete(out, channels)
+    write_frame(out, frame)
+    assert is_complete(out, channels)
+    assert not should_write(out, channels) and should_write(out, channels, overwrite=True)
+    assert not is_complete(out, [*channels, "extra"])  # different layout: render again
+
+    assert not is_complete(tmp_path / "in.exr", ["R", "G", "B", "A"])  # no ghost:complete marker
+
+    data = out.read_bytes()
+    truncated = tmp_path / "cut.exr"
+    truncated.write_bytes(data[: len(data) * 2 // 3])
+    assert not is_complete(truncated, channels)
+
+    junk = tmp_path / "junk.exr"
+    junk.write_text("not an exr")
+    assert not is_complete(junk, channels)
