@@ -140,10 +140,10 @@ def _apply_rgba(cpu: ocio.CPUProcessor, rgba: np.ndarray, threads: int | None = 
         list(pool.map(cpu.applyRGBA, [rows[a:b] for a, b in itertools.pairwise(bounds)]))
 
 
-def _as_rgba(pixels: np.ndarray) -> np.ndarray:
-    """A contiguous float32 RGBA copy of an RGB or RGBA array (alpha 1 when absent)."""
+def _as_rgba(pixels: np.ndarray, copy: bool = True) -> np.ndarray:
+    """A contiguous float32 RGBA array from RGB or RGBA (alpha 1 when absent); `copy=False` may reuse it."""
     if pixels.shape[-1] == 4:
-        return np.array(pixels, dtype=np.float32, copy=True, order="C")
+        return np.array(pixels, dtype=np.float32, copy=True if copy else None, order="C")
     if pixels.shape[-1] != 3:
         raise ValueError(f"expected RGB or RGBA pixels, got shape {pixels.shape}")
     out = np.ones((*pixels.shape[:-1], 4), np.float32)
@@ -196,9 +196,12 @@ class ColorPath:
         rgba[..., 3] = alpha
         return rgba if pixels.shape[-1] == 4 else rgba[..., :3]
 
-    def from_model(self, pixels: np.ndarray, gain: float = 1.0) -> np.ndarray:
-        """Model space -> scene-linear (new array): OCIO's inverse, then the exposure gain undone."""
-        rgba = _as_rgba(pixels)
+    def from_model(self, pixels: np.ndarray, gain: float = 1.0, copy: bool = True) -> np.ndarray:
+        """Model space -> scene-linear: OCIO's inverse, then the exposure gain undone.
+
+        `copy=False` converts a contiguous float32 RGBA array (e.g. the network output) in place.
+        """
+        rgba = _as_rgba(pixels, copy)
         alpha = rgba[..., 3].copy()
         _apply_rgba(self._from_model, rgba)
         if gain != 1.0:

@@ -83,6 +83,10 @@ def _check_patterns(options: ConvertOptions, src: FramePattern, dst: FramePatter
     return matte
 
 
+def _finished(out_path: Path, expected: list[str], matte_path: Path | None) -> bool:
+    return is_complete(out_path, expected) and (matte_path is None or is_complete(matte_path, ["A"]))
+
+
 @dataclass
 class _Run:
     written: int = 0
@@ -128,8 +132,7 @@ def convert_sequence(
             expected, _ = output_layout(
                 spec.channelnames, channel_formats(spec), write_options, matte_path is None
             )
-        done = is_complete(out_path, expected) and (matte_path is None or is_complete(matte_path, ["A"]))
-        if done and not options.overwrite:
+        if not options.overwrite and _finished(out_path, expected, matte_path):
             run.skipped += 1
             continue
         plate = read_frame(src.path(frame))
@@ -202,7 +205,7 @@ def _convert_one(
     matte = np.zeros((plate.height, plate.width), np.float32)
     matte[y : y + h, x : x + w] = 1.0
     box = linear[y : y + h, x : x + w]
-    back = colour.from_model(colour.to_model(box, gain, clip=False), gain)
+    back = colour.from_model(colour.to_model(box, gain, clip=False), gain, copy=False)
     with np.errstate(invalid="ignore"):  # every 4th row: a full-frame check would cost as much as the colour
         error = np.abs(back[::4, :, :3] - box[::4, :, :3])
     run.max_error = max(run.max_error, float(np.max(error, where=np.isfinite(error), initial=0.0)))

@@ -131,6 +131,10 @@ def test_to_model_and_back_match_ocio_processors(config: ocio.Config, plate: str
     assert np.allclose(model[..., :3], default[..., :3], rtol=2e-3, atol=1e-4)
 
     back = colour.from_model(model)
+    in_place = colour.from_model(model.copy(), copy=False)
+    assert np.array_equal(in_place, back)
+    mine = model.copy()
+    assert np.shares_memory(colour.from_model(mine, copy=False), mine)
     assert np.array_equal(back[..., :3], _ocio_apply(config, SRGB_ENCODED, plate, model)[..., :3])
     # Exact inverse up to float32 rounding of the 3x3 matrices (values up to 16 mix across channels).
     assert np.abs(back[..., :3] - scene[..., :3]).max() < 1e-5
