@@ -22,8 +22,11 @@ from ghost_core.io.exr import ALPHA_CHANNEL, COLOUR_CHANNELS, NUMPY_TYPES, Frame
 
 LOSSY_COMPRESSIONS = frozenset({"dwaa", "dwab", "b44", "b44a"})
 COMPLETE_MARKER = "ghost:complete"
-# Attributes the EXR reader reports about the file it read; the writer works them out again.
-_READER_ONLY = ("oiio:subimages", "openexr:chunkCount")
+# Attributes the EXR reader reports about the file it read (the writer works them out again),
+# and texture attributes that would describe levels or pixels this file no longer has: only MIP
+# level 0 is written, and a texture hash or average colour is stale once the face changed.
+_READER_ONLY = ("oiio:subimages", "openexr:chunkCount", "oiio:miplevels", "textureformat")
+_STALE = ("oiio:SHA-1", "oiio:AverageColor", "oiio:ConstantColor")
 
 MetadataValue = str | int | float
 
@@ -65,7 +68,7 @@ def _apply_metadata(spec: oiio.ImageSpec, metadata: Mapping[str, MetadataValue] 
 def _output_spec(frame: Frame, names: list[str], formats: list[str], options: WriteOptions) -> oiio.ImageSpec:
     """The input header with a new channel list; lossy compression swapped for ZIP unless asked to keep it."""
     spec = frame.spec.copy()
-    for attr in _READER_ONLY:
+    for attr in (*_READER_ONLY, *_STALE):
         spec.erase_attribute(attr)
     _set_channels(spec, names, formats)
     compression = spec.get_string_attribute("compression", "")

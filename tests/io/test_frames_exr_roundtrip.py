@@ -229,3 +229,30 @@ def test_write_matte_alone(tmp_path: Path, exr) -> None:
     assert (spec.full_width, spec.full_height, spec.x, spec.y) == (64, 48, 5, 7)
     assert spec.get_int_attribute("ghost:track_id") == 9
     assert np.array_equal(planes["A"], _matte().astype(np.float16))
+
+
+def test_mipmapped_input_writes_level_zero_only(tmp_path: Path, exr) -> None:
+    rgba = exr.plate().astype(np.float16)
+    path = tmp_path / "tex.exr"
+    spec = oiio.ImageSpec(W, H, 4, "half")
+    spec.tile_width = spec.tile_height = 16
+    spec.attribute("textureformat", "Plain Texture")
+    out = oiio.ImageOutput.create(str(path))
+    assert out.open(str(path), spec, "Create")
+    out.write_image(rgba)
+    small = oiio.ImageSpec(W // 2, H // 2, 4, "half")
+    small.tile_width = small.tile_height = 16
+    assert out.open(str(path), small, "AppendMIPLevel")
+    out.write_image(rgba[::2, ::2])
+    out.close()
+
+    frame = read_frame(path)
+    result = tmp_path / "out.exr"
+    write_frame(result, frame, rgba=frame.rgba(), matte=_matte())
+    inp = oiio.ImageInput.open(str(result))
+    assert not inp.seek_subimage(0, 1)  # a single level, so nothing is declared that is not there
+    assert inp.seek_subimage(0, 0) and inp.spec().tile_width == 16
+    assert np.array_equal(
+        inp.read_image(0, 0, 0, 4, "half").view(np.uint16)[_matte() == 0], rgba.view(np.uint16)[_matte() == 0]
+    )
+    inp.close()
