@@ -138,8 +138,11 @@ def _convert(args: argparse.Namespace) -> dict[str, Any]:
         matte_out=args.matte_out,
         keep_lossy_compression=args.keep_lossy_compression,
     )
-    if args.mode == "copy" and (args.grey is not None or args.model_space):
-        raise UsageError("--grey and --model-space need --to-model or --roundtrip")
+    colour_flags = {"--colorspace": args.colorspace, "--model-space": args.model_space, "--grey": args.grey}
+    colour_flags |= {"--ocio": args.ocio, "--region": args.region}
+    given = [flag for flag, value in colour_flags.items() if value is not None]
+    if args.mode == "copy" and given:
+        raise UsageError(f"{', '.join(given)}: only used with --to-model or --roundtrip; add one of them")
     summary = convert_sequence(args.input, args.output, args.frames, options)
     if not args.json:
         done = summary["skipped_complete"]

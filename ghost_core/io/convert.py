@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import OpenImageIO as oiio
+import PyOpenColorIO as ocio
 
-from ghost_core.color import ColorPath, Region, clip_region, load_config, model_colorspace, plate_colorspace
+from ghost_core.color import (
+    ChosenSpace,
+    ColorPath,
+    Region,
+    clip_region,
+    load_config,
+    model_colorspace,
+    plate_colorspace,
+)
 from ghost_core.console import log, progress
 from ghost_core.errors import OutputError, UsageError
 from ghost_core.io.atomic import check_output_folder, make_output_folder
-from ghost_core.io.exr import ALPHA_CHANNEL, COLOUR_CHANNELS, channel_formats, read_frame, read_header
+from ghost_core.io.exr import ALPHA_CHANNEL, COLOUR_CHANNELS, Frame, channel_formats, read_frame, read_header
 from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame, write_rgba
 from ghost_core.io.pixel_stats import add_counts, channel_counts, has_nonfinite
 from ghost_core.io.resume import is_complete
@@ -83,115 +93,141 @@ def _check_patterns(options: ConvertOptions, src: FramePattern, dst: FramePatter
     return matte
 
 
-def _finished(out_path: Path, expected: list[str], matte_path: Path | None) -> bool:
-    return is_complete(out_path, expected) and (matte_path is None or is_complete(matte_path, ["A"]))
+@dataclass
+class _Plan:
+    """Everything settled before the first pixel is read."""
+
+    src: FramePattern
+    dst: FramePattern
+    matte: FramePattern | None
+    frames: list[int | None]
+    headers: dict[int | None, oiio.ImageSpec]
+    config: ocio.Config | None
+    plate_flag: ChosenSpace | None
+    model: ChosenSpace | None
+    write_options: WriteOptions
+
+
+def _plan(input_pattern: str, output_pattern: str, frames_spec: str | None, options: ConvertOptions) -> _Plan:
+    """All checks, cheapest first: patterns, folders, missing frames, colour names, input headers."""
+    src, dst = FramePattern.parse(input_pattern), FramePattern.parse(output_pattern)
+    matte = _check_patterns(options, src, dst)
+    folders = [p.path(0 if p.is_sequence else None).parent for p in (dst, matte) if p is not None]
+    for folder in folders:
+        check_output_folder(folder)
+    frames = resolve_frames(src, frames_spec)
+    _refuse_overlap(src, dst, "output", frames)
+    config = plate_flag = model = None
+    if options.mode != "copy":
+        config = load_config(options.ocio_config)
+        plate_flag = plate_colorspace(config, options.colorspace) if options.colorspace else None
+        model = model_colorspace(config, options.model_space)
+    headers = {frame: read_header(src.path(frame)) for frame in frames}
+    for folder in folders:
+        make_output_folder(folder)
+    write_options = WriteOptions(
+        matte_name=options.matte_name, keep_lossy_compression=options.keep_lossy_compression
+    )
+    return _Plan(src, dst, matte, frames, headers, config, plate_flag, model, write_options)
 
 
 @dataclass
-class _Run:
+class _Tally:
     written: int = 0
     skipped: int = 0
     max_error: float = 0.0
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    nonfinite_frames: list[int] = field(default_factory=list)
+
+
+def _expected_channels(plan: _Plan, spec: oiio.ImageSpec, mode: str, matte_path: Path | None) -> list[str]:
+    if mode == "to-model":
+        return [*COLOUR_CHANNELS, ALPHA_CHANNEL]
+    names, _ = output_layout(spec.channelnames, channel_formats(spec), plan.write_options, matte_path is None)
+    return names
+
+
+def _finished(out_path: Path, expected: list[str], matte_path: Path | None) -> bool:
+    return is_complete(out_path, expected) and (matte_path is None or is_complete(matte_path, ["A"]))
 
 
 def convert_sequence(
     input_pattern: str, output_pattern: str, frames_spec: str | None, options: ConvertOptions
 ) -> dict[str, Any]:
     """Convert every selected frame; returns a summary (counts, timings, colour spaces, pixel stats)."""
-    src, dst = FramePattern.parse(input_pattern), FramePattern.parse(output_pattern)
-    matte_pattern = _check_patterns(options, src, dst)
-    folders = [p.path(0 if p.is_sequence else None).parent for p in (dst, matte_pattern) if p is not None]
-    for folder in folders:
-        check_output_folder(folder)
-    frames = resolve_frames(src, frames_spec)
-    _refuse_overlap(src, dst, "output", frames)
-
-    config = load_config(options.ocio_config) if options.mode != "copy" else None
-    if config is not None:  # bad names fail here, before any pixel is read
-        flag_space = plate_colorspace(config, options.colorspace) if options.colorspace else None
-        model = model_colorspace(config, options.model_space)
-    headers = {frame: read_header(src.path(frame)) for frame in frames}
-    for folder in folders:
-        make_output_folder(folder)
-
-    write_options = WriteOptions(
-        matte_name=options.matte_name, keep_lossy_compression=options.keep_lossy_compression
-    )
-    paths: dict[str, ColorPath] = {}
-    counts: dict[str, dict[str, int]] = {}
-    nonfinite_frames: list[int | None] = []
-    run = _Run()
+    plan = _plan(input_pattern, output_pattern, frames_spec, options)
+    colour_paths: dict[str, ColorPath] = {}
+    tally = _Tally()
     started = time.perf_counter()
-    for frame in progress(frames, total=len(frames), desc="convert", unit="frame"):
-        spec = headers.pop(frame)
-        out_path = dst.path(frame)
-        matte_path = matte_pattern.path(frame) if matte_pattern is not None else None
-        if options.mode == "to-model":
-            expected = [*COLOUR_CHANNELS, ALPHA_CHANNEL]
-        else:
-            expected, _ = output_layout(
-                spec.channelnames, channel_formats(spec), write_options, matte_path is None
-            )
+    for frame in progress(plan.frames, total=len(plan.frames), desc="convert", unit="frame"):
+        spec = plan.headers.pop(frame)
+        out_path = plan.dst.path(frame)
+        matte_path = plan.matte.path(frame) if plan.matte is not None else None
+        expected = _expected_channels(plan, spec, options.mode, matte_path)
         if not options.overwrite and _finished(out_path, expected, matte_path):
-            run.skipped += 1
+            tally.skipped += 1
             continue
-        plate = read_frame(src.path(frame))
+        plate = read_frame(plan.src.path(frame))
         frame_counts = channel_counts(plate.channel_names, plate.planes)
-        add_counts(counts, frame_counts)
-        if has_nonfinite(frame_counts):
-            nonfinite_frames.append(frame)
+        add_counts(tally.counts, frame_counts)
+        if has_nonfinite(frame_counts) and frame is not None:
+            tally.nonfinite_frames.append(frame)
         metadata: dict[str, str | int | float] = {"source": str(plate.path), "mode": options.mode}
         if frame is not None:
             metadata["source_frame"] = frame
-        if config is None:
-            write_frame(out_path, plate, metadata=metadata, options=write_options, matte_path=matte_path)
+        if plan.config is None or plan.model is None:
+            write_frame(out_path, plate, metadata=metadata, options=plan.write_options, matte_path=matte_path)
         else:
-            plate_space = flag_space or plate_colorspace(config, None, plate.spec)
-            colour = paths.get(plate_space.name)
-            if colour is None:
-                colour = paths[plate_space.name] = ColorPath(config, plate_space.name, model.name)
-            _convert_one(colour, plate, out_path, matte_path, metadata, options, write_options, run)
-        run.written += 1
+            space = (plan.plate_flag or plate_colorspace(plan.config, None, plate.spec)).name
+            if space not in colour_paths:
+                colour_paths[space] = ColorPath(plan.config, space, plan.model.name)
+            _convert_one(colour_paths[space], plate, out_path, matte_path, metadata, options, plan, tally)
+        tally.written += 1
     seconds = time.perf_counter() - started
+    return _summary(plan, options, tally, seconds, sorted(colour_paths))
 
-    if nonfinite_frames:
+
+def _summary(
+    plan: _Plan, options: ConvertOptions, tally: _Tally, seconds: float, plate_spaces: list[str]
+) -> dict[str, Any]:
+    if tally.counts and any(c["nan"] or c["inf"] for c in tally.counts.values()):
         log.warning(
-            "NaN/Inf pixels in %d frame(s) (%s); passed through untouched outside the face",
-            len(nonfinite_frames),
-            compact_frames(f for f in nonfinite_frames if f is not None) or src.text,
+            "NaN/Inf pixels in %s (%s); passed through untouched outside the face",
+            f"{len(tally.nonfinite_frames)} frame(s)" if tally.nonfinite_frames else plan.src.text,
+            compact_frames(tally.nonfinite_frames) or "see pixel_counts",
         )
+    log.info("%d written, %d already complete, %.2f s", tally.written, tally.skipped, seconds)
     summary: dict[str, Any] = {
-        "input": src.display(),
-        "output": dst.display(),
+        "input": plan.src.display(),
+        "output": plan.dst.display(),
         "mode": options.mode,
-        "frames": len(frames),
-        "written": run.written,
-        "skipped_complete": run.skipped,
+        "frames": len(plan.frames),
+        "written": tally.written,
+        "skipped_complete": tally.skipped,
         "seconds": round(seconds, 3),
-        "frames_per_second": round(run.written / seconds, 3) if seconds > 0 and run.written else None,
-        "pixel_counts": counts,
-        "frames_with_nan_or_inf": [f for f in nonfinite_frames if f is not None],
+        "frames_per_second": round(tally.written / seconds, 3) if seconds > 0 and tally.written else None,
+        "pixel_counts": tally.counts,
+        "frames_with_nan_or_inf": tally.nonfinite_frames,
     }
-    if config is not None:
-        summary["plate_colorspaces"] = sorted(paths)
-        summary["model_colorspace"] = model.name
+    if plan.model is not None:
+        summary["plate_colorspaces"] = plate_spaces
+        summary["model_colorspace"] = plan.model.name
     if options.mode == "roundtrip":
-        summary["roundtrip_max_abs_error"] = run.max_error
-    log.info("%d written, %d already complete, %.2f s", run.written, run.skipped, seconds)
+        summary["roundtrip_max_abs_error"] = tally.max_error
     return summary
 
 
 def _convert_one(
     colour: ColorPath,
-    plate: Any,
+    plate: Frame,
     out_path: Path,
     matte_path: Path | None,
     metadata: dict[str, str | int | float],
     options: ConvertOptions,
-    write_options: WriteOptions,
-    run: _Run,
+    plan: _Plan,
+    tally: _Tally,
 ) -> None:
-    """The colour path of one frame: to model space (written as is) or there and back (composited)."""
+    """The colour path of one frame: to model space (written as is) or there and back inside the region."""
     linear = plate.rgba()
     gain = colour.exposure_gain(linear, options.region, options.grey) if options.grey else 1.0
     metadata["exposure_gain"] = gain
@@ -206,9 +242,9 @@ def _convert_one(
     matte[y : y + h, x : x + w] = 1.0
     box = linear[y : y + h, x : x + w]
     back = colour.from_model(colour.to_model(box, gain, clip=False), gain, copy=False)
-    with np.errstate(invalid="ignore"):  # every 4th row: a full-frame check would cost as much as the colour
+    with np.errstate(invalid="ignore"):  # every 4th row: checking all would cost as much as the colour
         error = np.abs(back[::4, :, :3] - box[::4, :, :3])
-    run.max_error = max(run.max_error, float(np.max(error, where=np.isfinite(error), initial=0.0)))
+    tally.max_error = max(tally.max_error, float(np.max(error, where=np.isfinite(error), initial=0.0)))
     # The float view is not needed after this frame, so it becomes the output buffer (no 4K copy).
     box[...] = back
     write_frame(
@@ -217,6 +253,6 @@ def _convert_one(
         rgba=linear,
         matte=matte,
         metadata=metadata,
-        options=write_options,
+        options=plan.write_options,
         matte_path=matte_path,
     )

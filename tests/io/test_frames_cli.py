@@ -292,6 +292,10 @@ def test_usage_errors(tmp_path: Path, exr, run_cli) -> None:
         "frames", "convert", "--in", pattern, "--out", str(tmp_path / "o.####.exr"), "--grey"
     )
     assert code == 2 and "--grey" in err
+    code, _, err = run_cli(
+        "frames", "convert", "--in", pattern, "--out", str(tmp_path / "o.####.exr"), "--region", "0,0,4,4"
+    )
+    assert code == 2 and "--region" in err
     code, _, err = run_cli("frames", "info", pattern, "--frames", "1-x")
     assert code == 2 and "--frames" in err
     assert _listing(tmp_path) == ["in"]
