@@ -81,10 +81,17 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _timed(fn) -> float:
-    start = time.perf_counter()
+def _cpu_seconds() -> float:
+    """CPU time (user + system, all threads) of this process and its finished children."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _timed(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one call; CPU time is less sensitive to other load on the box."""
+    wall, cpu = time.perf_counter(), _cpu_seconds()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, _cpu_seconds() - cpu
 
 
 def roundtrip(src: Path, dst: Path, frames: str | None = None) -> dict:
@@ -105,19 +112,25 @@ def speed(work: Path, runs: int) -> dict:
 
     for warm in (oiio_once, ghost_once, cold_once):  # page cache, imports, OCIO config cache
         warm()
-    times: dict[str, list[float]] = {"oiiotool": [], "ghostswap": [], "ghostswap_fresh_process": []}
-    for _ in range(runs):
-        times["oiiotool"].append(_timed(oiio_once))
-        times["ghostswap"].append(_timed(ghost_once))
-        times["ghostswap_fresh_process"].append(_timed(cold_once))
+    names = ("oiiotool", "ghostswap", "ghostswap_fresh_process")
+    times: dict[str, list[float]] = {k: [] for k in names}
+    cpu: dict[str, list[float]] = {k: [] for k in names}
+    for _ in range(runs):  # interleaved, so drifting load on the machine hits all three alike
+        for name, once in zip(names, (oiio_once, ghost_once, cold_once), strict=True):
+            wall, used = _timed(once)
+            times[name].append(wall)
+            cpu[name].append(used)
     medians = {k: statistics.median(v) for k, v in times.items()}
+    cpu_medians = {k: statistics.median(v) for k, v in cpu.items()}
     return {
         "frame": f"{SPEED_SIZE[0]}x{SPEED_SIZE[1]} half RGBA ZIP",
         "runs": runs,
         "median_seconds": {k: round(v, 3) for k, v in medians.items()},
         "all_seconds": {k: [round(t, 3) for t in v] for k, v in times.items()},
+        "median_cpu_seconds": {k: round(v, 3) for k, v in cpu_medians.items()},
         "ratio": round(medians["ghostswap"] / medians["oiiotool"], 3),
         "ratio_fresh_process": round(medians["ghostswap_fresh_process"] / medians["oiiotool"], 3),
+        "cpu_ratio": round(cpu_medians["ghostswap"] / cpu_medians["oiiotool"], 3),
         "input_mb": round(src.stat().st_size / 1e6, 1),
         "peak_rss_mb_fresh_process": round(max(cold_peaks) / 1024, 1),
     }
@@ -173,7 +186,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=5, help="timed runs of each command (median taken)")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs of each command (median taken)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--workdir", help="temporary folder (default: system temp)")
     parser.add_argument("--child-convert", nargs=2, help=argparse.SUPPRESS)
@@ -207,6 +220,11 @@ def main() -> int:
         f"ratio {s['ratio_fresh_process']:.2f}  (imports + OCIO config load included)"
     )
     print(f"  peak RSS of that fresh process: {s['peak_rss_mb_fresh_process']} MB")
+    cpu = s["median_cpu_seconds"]
+    print(
+        f"  CPU time (all threads): oiiotool {cpu['oiiotool']:.3f} s, ghostswap {cpu['ghostswap']:.3f} s, "
+        f"ratio {s['cpu_ratio']:.2f}"
+    )
     print(f"  ({results['cpus']} CPUs)")
     print(f"Memory: peak RSS of a fresh process, {m['frame']} frames, --roundtrip")
     print(f"  {small:>3} frames  {m['peak_rss_mb'][small]:7.1f} MB  ({m['seconds'][small]} s)")

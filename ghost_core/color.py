@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -128,27 +129,33 @@ def model_colorspace(config: ocio.Config, override: str | None = None) -> Chosen
     )
 
 
-def _apply_rgba(cpu: ocio.CPUProcessor, rgba: np.ndarray, threads: int | None = None) -> None:
-    """Apply in place on a contiguous float32 RGBA array, split by rows (OCIO releases the GIL)."""
-    rows = rgba.reshape(-1, rgba.shape[-2] * 4) if rgba.ndim >= 2 else rgba.reshape(1, -1)
-    workers = max(1, min(threads or os.cpu_count() or 1, rows.shape[0], 16))
-    if workers == 1 or rgba.size < 1 << 18:
-        cpu.applyRGBA(rgba)
+_MIN_PARALLEL_VALUES = 1 << 18
+
+
+def _by_rows(work: Callable[[slice], None], rows: int, values: int) -> None:
+    """Run `work` over row ranges on all cores: OCIO and numpy release the GIL on large arrays."""
+    workers = min(os.cpu_count() or 1, 16)
+    if workers == 1 or values < _MIN_PARALLEL_VALUES or rows < 2:
+        work(slice(0, rows))
         return
-    bounds = np.linspace(0, rows.shape[0], workers + 1).astype(int)
+    bounds = np.linspace(0, rows, min(rows, workers * 4) + 1).astype(int)
     with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(cpu.applyRGBA, [rows[a:b] for a, b in itertools.pairwise(bounds)]))
+        list(pool.map(work, [slice(a, b) for a, b in itertools.pairwise(bounds)]))
 
 
-def _as_rgba(pixels: np.ndarray, copy: bool = True) -> np.ndarray:
-    """A contiguous float32 RGBA array from RGB or RGBA (alpha 1 when absent); `copy=False` may reuse it."""
-    if pixels.shape[-1] == 4:
-        return np.array(pixels, dtype=np.float32, copy=True if copy else None, order="C")
-    if pixels.shape[-1] != 3:
-        raise ValueError(f"expected RGB or RGBA pixels, got shape {pixels.shape}")
-    out = np.ones((*pixels.shape[:-1], 4), np.float32)
-    out[..., :3] = pixels
-    return out
+def _rgba_like(pixels: np.ndarray) -> np.ndarray:
+    if pixels.shape[-1] not in (3, 4) or pixels.ndim < 2:
+        raise ValueError(f"expected H×W×3/4 or N×3/4 pixels, got shape {pixels.shape}")
+    return np.empty((*pixels.shape[:-1], 4), np.float32)
+
+
+def _fill(chunk: np.ndarray, source: np.ndarray) -> None:
+    """Copy RGB or RGBA into a float32 RGBA chunk (alpha 1 when absent)."""
+    if source.shape[-1] == 4:
+        chunk[...] = source
+    else:
+        chunk[..., :3] = source
+        chunk[..., 3] = 1.0
 
 
 @dataclass
@@ -186,28 +193,48 @@ class ColorPath:
 
         `clip` limits RGB to 0..1 for the network; the plate outside the face never takes this path.
         """
-        rgba = _as_rgba(pixels)
-        alpha = rgba[..., 3].copy()
-        if gain != 1.0:
-            rgba[..., :3] *= np.float32(gain)
-        _apply_rgba(self._to_model, rgba)
-        if clip:
-            np.clip(rgba[..., :3], 0.0, 1.0, out=rgba[..., :3])
-        rgba[..., 3] = alpha
-        return rgba if pixels.shape[-1] == 4 else rgba[..., :3]
+        out = _rgba_like(pixels)
+
+        def work(rows: slice) -> None:
+            chunk = out[rows]
+            _fill(chunk, pixels[rows])
+            alpha = chunk[..., 3].copy()
+            if gain != 1.0:
+                chunk[..., :3] *= np.float32(gain)
+            self._to_model.applyRGBA(chunk)
+            if clip:
+                np.clip(chunk[..., :3], 0.0, 1.0, out=chunk[..., :3])
+            chunk[..., 3] = alpha
+
+        _by_rows(work, out.shape[0], out.size)
+        return out if pixels.shape[-1] == 4 else out[..., :3]
 
     def from_model(self, pixels: np.ndarray, gain: float = 1.0, copy: bool = True) -> np.ndarray:
-        """Model space -> scene-linear: OCIO's inverse, then the exposure gain undone.
+        """Model space -> scene-linear: OCIO's inverse, then the exposure gain undone (alpha untouched).
 
-        `copy=False` converts a contiguous float32 RGBA array (e.g. the network output) in place.
+        `copy=False` converts a C-contiguous float32 RGBA array (e.g. the network output) in place.
         """
-        rgba = _as_rgba(pixels, copy)
-        alpha = rgba[..., 3].copy()
-        _apply_rgba(self._from_model, rgba)
-        if gain != 1.0:
-            rgba[..., :3] /= np.float32(gain)
-        rgba[..., 3] = alpha
-        return rgba if pixels.shape[-1] == 4 else rgba[..., :3]
+        in_place = (
+            not copy
+            and pixels.shape[-1] == 4
+            and pixels.dtype == np.float32
+            and pixels.flags.c_contiguous
+            and pixels.flags.writeable
+        )
+        out = pixels if in_place else _rgba_like(pixels)
+
+        def work(rows: slice) -> None:
+            chunk = out[rows]
+            if not in_place:
+                _fill(chunk, pixels[rows])
+            alpha = chunk[..., 3].copy()
+            self._from_model.applyRGBA(chunk)
+            if gain != 1.0:
+                chunk[..., :3] /= np.float32(gain)
+            chunk[..., 3] = alpha
+
+        _by_rows(work, out.shape[0], out.size)
+        return out if pixels.shape[-1] == 4 else out[..., :3]
 
     def exposure_gain(
         self,
@@ -223,7 +250,7 @@ class ColorPath:
         """
         box = clip_region(region, pixels.shape[0], pixels.shape[1])
         x, y, w, h = box
-        luminance = pixels[y : y + h, x : x + w, :3].reshape(-1, 3) @ self.luma
+        luminance = pixels[y : y + h, x : x + w, :3].reshape(-1, 3).astype(np.float32) @ self.luma
         luminance = luminance[np.isfinite(luminance)]
         if luminance.size == 0:
             return 1.0

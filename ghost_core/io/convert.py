@@ -228,30 +228,29 @@ def _convert_one(
     tally: _Tally,
 ) -> None:
     """The colour path of one frame: to model space (written as is) or there and back inside the region."""
-    linear = plate.rgba()
-    gain = colour.exposure_gain(linear, options.region, options.grey) if options.grey else 1.0
+    source = plate.rgba_source()  # half or float; converted to float32 chunk by chunk on all cores
+    gain = colour.exposure_gain(source, options.region, options.grey) if options.grey else 1.0
     metadata["exposure_gain"] = gain
     if options.mode == "to-model":
         metadata["colorspace"] = colour.model_space
-        model_view = colour.to_model(linear, gain, clip=True)
+        model_view = colour.to_model(source, gain, clip=True)
         write_rgba(out_path, plate, model_view, metadata, colorspace=colour.model_space)
         return
     metadata["colorspace"] = colour.plate_space
     x, y, w, h = clip_region(options.region, plate.height, plate.width)
-    matte = np.zeros((plate.height, plate.width), np.float32)
+    matte = np.zeros((plate.height, plate.width), np.float16)  # 0 or 1: exact in the half matte layer
     matte[y : y + h, x : x + w] = 1.0
-    box = linear[y : y + h, x : x + w]
+    box = source[y : y + h, x : x + w]
     back = colour.from_model(colour.to_model(box, gain, clip=False), gain, copy=False)
     with np.errstate(invalid="ignore"):  # every 4th row: checking all would cost as much as the colour
-        error = np.abs(back[::4, :, :3] - box[::4, :, :3])
+        error = np.abs(back[::4, :, :3] - box[::4, :, :3].astype(np.float32))
     tally.max_error = max(tally.max_error, float(np.max(error, where=np.isfinite(error), initial=0.0)))
-    # The float view is not needed after this frame, so it becomes the output buffer (no 4K copy).
-    box[...] = back
     write_frame(
         out_path,
         plate,
-        rgba=linear,
+        rgba=back,
         matte=matte,
+        origin=(x, y),
         metadata=metadata,
         options=plan.write_options,
         matte_path=matte_path,

@@ -80,6 +80,8 @@ class Frame:
     spec: oiio.ImageSpec
     planes: list[np.ndarray]
     part_count: int = 1
+    # H×W×k arrays as decoded, one per run of same-type channels (`planes` are views into them).
+    blocks: list[np.ndarray] = field(default_factory=list, repr=False)
     _rgba: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -114,6 +116,18 @@ class Frame:
             out[..., 3] = self.plane(ALPHA_CHANNEL) if self.has_alpha else 1.0
             self._rgba = out
         return self._rgba
+
+    def rgba_source(self) -> np.ndarray:
+        """RGBA for the colour path without a float32 copy when the file stores R,G,B,A together.
+
+        A view of the decoded H×W×4 half/float block (the colour path converts it chunk by chunk
+        on all cores), else the float32 `rgba()`.
+        """
+        if self.channel_names[:4] == (*COLOUR_CHANNELS, ALPHA_CHANNEL) and self.blocks:
+            first = self.blocks[0]
+            if first.shape[2] >= 4 and first.dtype in (np.float16, np.float32):
+                return first[..., :4]
+        return self.rgba()
 
     def windows(self) -> dict[str, list[int]]:
         """Data window and display window as [x, y, width, height] (EXR pixel coordinates)."""
@@ -164,6 +178,7 @@ def read_frame(path: Path) -> Frame:
         _check_layout(path, spec)
         formats = channel_formats(spec)
         planes: list[np.ndarray] = []
+        blocks: list[np.ndarray] = []
         for begin, end, fmt in _channel_runs(formats):
             pixels = inp.read_image(0, 0, begin, end, fmt)
             if pixels is None:
@@ -172,9 +187,10 @@ def read_frame(path: Path) -> Frame:
                     "re-render or re-copy the frame"
                 )
             pixels = pixels.reshape(spec.height, spec.width, end - begin)
+            blocks.append(pixels)
             planes.extend(pixels[..., i] for i in range(end - begin))
         parts = max(1, spec.get_int_attribute("oiio:subimages", 1))
-    return Frame(path=path, spec=spec, planes=planes, part_count=parts)
+    return Frame(path=path, spec=spec, planes=planes, part_count=parts, blocks=blocks)
 
 
 def read_header(path: Path, check_pixels: bool = True) -> oiio.ImageSpec:

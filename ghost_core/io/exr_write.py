@@ -121,19 +121,35 @@ def _store_colour(
     frame: Frame,
     name: str,
     rgba: np.ndarray | None,
+    box: tuple[slice, slice],
     mask: np.ndarray | None,
+    mask_full: bool,
 ) -> None:
-    """R, G, B or A into the buffer: input bits where the matte is 0, new values (rounded once) elsewhere."""
+    """R, G, B or A into the buffer: input bits where the matte is 0, new values (rounded once) elsewhere.
+
+    `mask_full`: the matte is above 0 over the whole box, so no per-pixel selection is needed.
+    """
     plane = buffer[..., index]
     component = (*COLOUR_CHANNELS, ALPHA_CHANNEL).index(name)
     replaced = rgba is not None and mask is not None and component < rgba.shape[2]
-    if not (replaced and mask.all()):
+    if not (replaced and mask_full and plane[box].shape == plane.shape):
         plane[...] = frame.plane(name) if name in frame.channel_names else 1.0
     if replaced:
         values = rgba[..., component]
         if buffer.dtype != NUMPY_TYPES[fmt]:  # mixed-type float32 buffer: hold the exact half value
             values = values.astype(NUMPY_TYPES[fmt])
-        np.copyto(plane, values, where=mask, casting="unsafe")
+        np.copyto(plane[box], values, where=True if mask_full else mask, casting="unsafe")
+
+
+def _box(rgba: np.ndarray | None, origin: tuple[int, int], shape: tuple[int, int]) -> tuple[slice, slice]:
+    """Array slices of the `rgba` patch at `origin` (x, y); it must lie inside the frame."""
+    x, y = origin
+    height, width = rgba.shape[:2] if rgba is not None else shape
+    if x < 0 or y < 0 or x + width > shape[1] or y + height > shape[0]:
+        raise ValueError(
+            f"write_frame: rgba {width}x{height} at {origin} does not fit the {shape[1]}x{shape[0]} frame"
+        )
+    return slice(y, y + height), slice(x, x + width)
 
 
 def write_frame(
@@ -142,16 +158,18 @@ def write_frame(
     *,
     rgba: np.ndarray | None = None,
     matte: np.ndarray | None = None,
+    origin: tuple[int, int] = (0, 0),
     metadata: Mapping[str, MetadataValue] | None = None,
     options: WriteOptions | None = None,
     matte_path: Path | None = None,
 ) -> None:
     """Atomically write the output frame.
 
-    `rgba` (H×W×3 or ×4, float32, scene-linear) replaces the plate where `matte` > 0; everywhere
-    else the input's native bits are kept. The matte (H×W, 0..1) becomes the `options.matte_name`
-    layer, or its own single-channel file at `matte_path` (written first, so a finished main frame
-    implies a finished matte).
+    `rgba` (h×w×3 or ×4, float, scene-linear) is the new plate for the box whose top-left array
+    pixel is `origin` (x, y) (the whole frame by default); it replaces the input only where the
+    full-frame `matte` (H×W, 0..1) is above 0. Everywhere else the input's native bits are kept.
+    The matte becomes the `options.matte_name` layer, or its own single-channel file at
+    `matte_path` (written first, so a finished main frame implies a finished matte).
     """
     options = options or WriteOptions()
     if rgba is not None and matte is None:
@@ -159,17 +177,19 @@ def write_frame(
     shape = (frame.height, frame.width)
     if matte is None:
         matte = np.zeros(shape, np.float32)
-    if matte.shape != shape or (rgba is not None and rgba.shape[:2] != shape):
-        raise ValueError(f"write_frame: pixels must be {shape}, got matte {matte.shape}")
+    if matte.shape != shape:
+        raise ValueError(f"write_frame: the matte must be {shape}, got {matte.shape}")
+    box = _box(rgba, origin, shape)
     if matte_path is not None:
         write_matte(matte_path, frame, matte, metadata, options)
 
     names, formats = output_layout(frame.channel_names, frame.formats, options, matte_path is None)
     buffer, native = _pixel_buffer(formats, *shape)
-    mask = matte > 0 if rgba is not None else None
+    mask = matte[box] > 0 if rgba is not None else None
+    mask_full = mask is not None and bool(mask.all())
     for i, (name, fmt) in enumerate(zip(names, formats, strict=True)):
         if name in (*COLOUR_CHANNELS, ALPHA_CHANNEL):
-            _store_colour(buffer, i, fmt, frame, name, rgba, mask)
+            _store_colour(buffer, i, fmt, frame, name, rgba, box, mask, mask_full)
         elif name == options.matte_name and matte_path is None:
             buffer[..., i] = matte
         else:

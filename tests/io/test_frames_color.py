@@ -200,3 +200,24 @@ def test_composite_keeps_the_plate_exactly_outside(config: ocio.Config) -> None:
     assert np.array_equal(out[outside].view(np.uint32), plate[outside].view(np.uint32))
     assert np.all(out[20:40, 20:40] == 0.5)
     assert np.allclose(out[19, 20:40], (plate[19, 20:40] + 0.5) / 2)
+
+
+def test_large_images_split_across_threads_match_ocio(config: ocio.Config) -> None:
+    colour = ColorPath.create(config, "ACEScg")
+    rng = np.random.default_rng(3)
+    scene = (rng.random((517, 611, 4), dtype=np.float32) * 20 - 1).astype(np.float32)
+    model = colour.to_model(scene[:, 5:600], clip=False)  # a non-contiguous box, like a face region
+    expected = _ocio_apply(config, "ACEScg", SRGB_ENCODED, scene[:, 5:600])
+    assert np.array_equal(model[..., :3], expected[..., :3])
+    assert np.array_equal(model[..., 3], scene[:, 5:600, 3])
+    back = colour.from_model(model, copy=False)
+    assert back is model
+    assert np.array_equal(back[..., :3], _ocio_apply(config, SRGB_ENCODED, "ACEScg", expected)[..., :3])
+
+
+def test_half_input_converts_like_its_float_values(config: ocio.Config) -> None:
+    colour = ColorPath.create(config, "ACEScg")
+    half = (np.random.default_rng(4).random((300, 400, 4), dtype=np.float32) * 16).astype(np.float16)
+    assert np.array_equal(
+        colour.to_model(half, clip=False), colour.to_model(half.astype(np.float32), clip=False)
+    )

@@ -256,3 +256,33 @@ def test_mipmapped_input_writes_level_zero_only(tmp_path: Path, exr) -> None:
         inp.read_image(0, 0, 0, 4, "half").view(np.uint16)[_matte() == 0], rgba.view(np.uint16)[_matte() == 0]
     )
     inp.close()
+
+
+def test_face_box_patch_is_written_at_its_origin(tmp_path: Path, exr) -> None:
+    source = _plate_file(exr, tmp_path / "in.exr", "half", "zip", **HEADER)
+    frame = read_frame(source)
+    matte = _matte()  # non-zero inside rows 5..14, columns 8..19
+    patch = np.full((10, 12, 4), 0.75, np.float32)  # rows 5..14, columns 8..19
+    out = tmp_path / "out.exr"
+    write_frame(out, frame, rgba=patch, matte=matte, origin=(8, 5))
+    _, before = exr.read(source)
+    _, after = exr.read(out)
+    for name in "RGBA":
+        assert np.array_equal(
+            after[name].view(np.uint16)[matte == 0], before[name].view(np.uint16)[matte == 0]
+        )
+        assert np.all(after[name][matte > 0] == 0.75)
+    with pytest.raises(ValueError, match="does not fit"):
+        write_frame(tmp_path / "bad.exr", frame, rgba=patch, matte=matte, origin=(W - 4, 0))
+    assert not (tmp_path / "bad.exr").exists()
+
+
+def test_rgba_source_is_a_view_when_rgba_is_stored_together(tmp_path: Path, exr) -> None:
+    frame = read_frame(_plate_file(exr, tmp_path / "in.exr", "half", "zip"))
+    source = frame.rgba_source()
+    assert source.dtype == np.float16 and source.shape == (H, W, 4)
+    assert np.shares_memory(source, frame.plane("R"))
+    assert np.array_equal(source.astype(np.float32), frame.rgba(), equal_nan=True)
+    rgb = exr.plate()[..., :3].astype(np.float16)
+    rgb_only = read_frame(exr.write(tmp_path / "rgb.exr", {c: rgb[..., i] for i, c in enumerate("RGB")}))
+    assert rgb_only.rgba_source().dtype == np.float32 and np.all(rgb_only.rgba_source()[..., 3] == 1)
