@@ -16,6 +16,7 @@ cannot be inverted exactly.
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import os
 from collections.abc import Callable
@@ -45,14 +46,21 @@ Region = tuple[int, int, int, int]  # x, y, width, height in array pixels (data 
 
 
 def load_config(path: str | None = None) -> ocio.Config:
-    """The OCIO config: `path`, else $OCIO, else OCIO's built-in studio config."""
+    """The OCIO config: `path`, else $OCIO, else OCIO's built-in studio config (shared, do not edit)."""
     source = path or os.environ.get("OCIO") or BUILTIN_CONFIG
     try:
-        config = ocio.Config.CreateFromFile(source)
-        config.validate()
+        stamp = os.stat(source).st_mtime_ns if not source.startswith("ocio://") else 0
+        return _read_config(source, stamp)
     except Exception as exc:
         message = " ".join(str(exc).split())
         raise UsageError(f"{source}: cannot load the OCIO config ({message}); fix $OCIO or --ocio") from exc
+
+
+@functools.lru_cache(maxsize=8)
+def _read_config(source: str, stamp: int) -> ocio.Config:
+    """Parsed once per file version (`stamp` is its mtime), so streaming renders do not re-read it."""
+    config = ocio.Config.CreateFromFile(source)
+    config.validate()
     return config
 
 
@@ -114,7 +122,7 @@ def model_colorspace(config: ocio.Config, override: str | None = None) -> Chosen
         return ChosenSpace(resolve_colorspace(config, override), "--model-space")
     builtin_config, builtin_space = MODEL_SPACE_BUILTIN
     try:
-        builtin = ocio.Config.CreateFromFile(builtin_config)
+        builtin = _read_config(builtin_config, 0)
         name = ocio.Config.IdentifyBuiltinColorSpace(config, builtin, builtin_space)
         if name:
             found = config.getColorSpace(name).getName()
