@@ -5,8 +5,13 @@ Speed: one 4096x2160 half RGBA ZIP frame through `frames convert --roundtrip` (r
 `oiiotool in.exr -o out.exr` timed in the same run; runs are interleaved and the medians compared.
 Memory: peak RSS of a fresh process converting 200 frames against one converting 20 (1024x540).
 
-    python benchmarks/frames.py              # a few minutes at most on 2 cores
-    python benchmarks/frames.py --runs 7 --json
+    python benchmarks/frames.py              # about a minute on 2 cores
+    python benchmarks/frames.py --runs 9 --json
+    NUMPY_MADVISE_HUGEPAGE=0 python benchmarks/frames.py
+
+On Linux with transparent huge pages in `madvise` mode (defrag `madvise`), numpy's default
+MADV_HUGEPAGE on big arrays can make page faults stall on memory compaction; the summary prints
+the settings in effect, so runs with and without it can be compared.
 """
 
 from __future__ import annotations
@@ -79,6 +84,18 @@ def peak_rss_kb() -> int:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def memory_settings() -> dict[str, str]:
+    """Kernel THP mode and numpy's huge-page advice: they change page-fault cost on 4K frames."""
+    settings = {"numpy_madvise_hugepage": os.environ.get("NUMPY_MADVISE_HUGEPAGE", "default (on)")}
+    for name in ("enabled", "defrag"):
+        try:
+            text = Path(f"/sys/kernel/mm/transparent_hugepage/{name}").read_text()
+            settings[f"thp_{name}"] = text.split("[")[1].split("]")[0]
+        except (OSError, IndexError):
+            settings[f"thp_{name}"] = "n/a"
+    return settings
 
 
 def _cpu_seconds() -> float:
@@ -202,7 +219,12 @@ def main() -> int:
     setup_logging(quiet=True)
     with tempfile.TemporaryDirectory(prefix="ghost-frames-bench-", dir=args.workdir) as tmp:
         work = Path(tmp)
-        results = {"cpus": os.cpu_count(), "speed": speed(work, args.runs), "memory": memory(work)}
+        results = {
+            "cpus": os.cpu_count(),
+            "memory_settings": memory_settings(),
+            "speed": speed(work, args.runs),
+            "memory": memory(work),
+        }
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
@@ -225,7 +247,8 @@ def main() -> int:
         f"  CPU time (all threads): oiiotool {cpu['oiiotool']:.3f} s, ghostswap {cpu['ghostswap']:.3f} s, "
         f"ratio {s['cpu_ratio']:.2f}"
     )
-    print(f"  ({results['cpus']} CPUs)")
+    settings = ", ".join(f"{k} {v}" for k, v in results["memory_settings"].items())
+    print(f"  ({results['cpus']} CPUs; {settings})")
     print(f"Memory: peak RSS of a fresh process, {m['frame']} frames, --roundtrip")
     print(f"  {small:>3} frames  {m['peak_rss_mb'][small]:7.1f} MB  ({m['seconds'][small]} s)")
     print(f"  {large:>3} frames  {m['peak_rss_mb'][large]:7.1f} MB  ({m['seconds'][large]} s)")
