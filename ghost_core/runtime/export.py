@@ -9,7 +9,6 @@ that could be mistaken for a finished one.
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ import torch
 from torch import nn
 
 from ghost_core.errors import ModelError
+from ghost_core.io.atomic import atomic_output
 from ghost_core.models_store.hashing import sha256_file
 from ghost_core.runtime.graphs import GRAPHS, graph_module
 
@@ -32,34 +32,25 @@ OPSET = 17
 FP32_OPS = ["InstanceNormalization", "BatchNormalization", "ReduceMean", "Pow", "Sqrt", "Exp", "Softmax"]
 
 
-def _tmp_sibling(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def export_onnx(net: nn.Module, kind: str, path: Path) -> Path:
     """Export `net` as graph `kind` to `path` (fp32, dynamic batch, static spatial size)."""
     spec = GRAPHS[kind]
     module = graph_module(kind, net).float().cpu()
     dummy = tuple(torch.zeros(1, *shape) for _, shape in spec.inputs)
     axes = {name: {0: "batch"} for name in (*spec.input_names, spec.output)}
-    tmp = _tmp_sibling(path)
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")  # the legacy exporter warns about eval-mode instance norm
-            torch.onnx.export(
-                module,
-                dummy,
-                str(tmp),
-                input_names=list(spec.input_names),
-                output_names=[spec.output],
-                dynamic_axes=axes,
-                opset_version=OPSET,
-                do_constant_folding=True,
-                dynamo=False,
-            )
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_output(path) as tmp, warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # the legacy exporter warns about eval-mode instance norm
+        torch.onnx.export(
+            module,
+            dummy,
+            str(tmp),
+            input_names=list(spec.input_names),
+            output_names=[spec.output],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
     return path
 
 
@@ -68,12 +59,8 @@ def convert_fp16(src: Path, dst: Path) -> Path:
     from onnxruntime.transformers.float16 import convert_float_to_float16
 
     model = convert_float_to_float16(onnx.load(str(src)), keep_io_types=True, op_block_list=FP32_OPS)
-    tmp = _tmp_sibling(dst)
-    try:
+    with atomic_output(dst) as tmp:
         onnx.save(model, str(tmp))
-        os.replace(tmp, dst)
-    finally:
-        tmp.unlink(missing_ok=True)
     return dst
 
 
