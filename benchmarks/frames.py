@@ -10,8 +10,8 @@ Memory: peak RSS of a fresh process converting 200 frames against one converting
     NUMPY_MADVISE_HUGEPAGE=0 python benchmarks/frames.py
 
 On Linux with transparent huge pages in `madvise` mode (defrag `madvise`), numpy's default
-MADV_HUGEPAGE on big arrays can make page faults stall on memory compaction; the summary prints
-the settings in effect, so runs with and without it can be compared.
+MADV_HUGEPAGE on big arrays makes page faults stall on memory compaction; frame passes switch it
+off (ghost_core.io.memory) unless NUMPY_MADVISE_HUGEPAGE is set. The summary prints the settings.
 """
 
 from __future__ import annotations
@@ -88,7 +88,11 @@ def peak_rss_kb() -> int:
 
 def memory_settings() -> dict[str, str]:
     """Kernel THP mode and numpy's huge-page advice: they change page-fault cost on 4K frames."""
-    settings = {"numpy_madvise_hugepage": os.environ.get("NUMPY_MADVISE_HUGEPAGE", "default (on)")}
+    settings = {
+        "numpy_madvise_hugepage": os.environ.get(
+            "NUMPY_MADVISE_HUGEPAGE", "off during frame passes (io.memory)"
+        )
+    }
     for name in ("enabled", "defrag"):
         try:
             text = Path(f"/sys/kernel/mm/transparent_hugepage/{name}").read_text()

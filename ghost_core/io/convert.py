@@ -31,6 +31,7 @@ from ghost_core.errors import OutputError, UsageError
 from ghost_core.io.atomic import check_output_folder, make_output_folder
 from ghost_core.io.exr import ALPHA_CHANNEL, COLOUR_CHANNELS, Frame, channel_formats, read_frame, read_header
 from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame, write_rgba
+from ghost_core.io.memory import streaming_buffers
 from ghost_core.io.pixel_stats import add_counts, channel_counts, has_nonfinite
 from ghost_core.io.resume import is_complete
 from ghost_core.io.sequence import FramePattern, compact_frames, resolve_frames
@@ -159,6 +160,15 @@ def convert_sequence(
     colour_paths: dict[str, ColorPath] = {}
     tally = _Tally()
     started = time.perf_counter()
+    with streaming_buffers():
+        _convert_frames(plan, options, colour_paths, tally)
+    seconds = time.perf_counter() - started
+    return _summary(plan, options, tally, seconds, sorted(colour_paths))
+
+
+def _convert_frames(
+    plan: _Plan, options: ConvertOptions, colour_paths: dict[str, ColorPath], tally: _Tally
+) -> None:
     for frame in progress(plan.frames, total=len(plan.frames), desc="convert", unit="frame"):
         spec = plan.headers.pop(frame)
         out_path = plan.dst.path(frame)
@@ -183,8 +193,6 @@ def convert_sequence(
                 colour_paths[space] = ColorPath(plan.config, space, plan.model.name)
             _convert_one(colour_paths[space], plate, out_path, matte_path, metadata, options, plan, tally)
         tally.written += 1
-    seconds = time.perf_counter() - started
-    return _summary(plan, options, tally, seconds, sorted(colour_paths))
 
 
 def _summary(
