@@ -7,15 +7,13 @@ them in a folder; names never come from the zip itself, so a hostile archive can
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ghost_core.console import progress
 from ghost_core.errors import ModelError, OutputError
-from ghost_core.models_store.hashing import CHUNK, part_path
+from ghost_core.models_store.hashing import part_path, write_part
 from ghost_core.models_store.lockfile import file_record
 
 
@@ -47,14 +45,9 @@ def _pick(bundle: zipfile.ZipFile, members: tuple[str, ...], archive: Path) -> d
 
 def _extract(bundle: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> dict[str, Any]:
     part = part_path(dest)
-    digest = hashlib.sha256()
-    bar = progress(total=info.file_size, desc=f"unpack {dest.name}", unit="B", unit_scale=True)
     try:
-        with bundle.open(info) as reader, open(part, "wb") as writer:
-            while chunk := reader.read(CHUNK):  # zipfile checks the member's CRC at the end
-                writer.write(chunk)
-                digest.update(chunk)
-                bar.update(len(chunk))
+        with bundle.open(info) as reader:  # zipfile checks the member's CRC at the end of the read
+            sha256 = write_part(reader, part, info.file_size, f"unpack {dest.name}")
     except BaseException as exc:
         with contextlib.suppress(OSError):
             part.unlink()
@@ -63,7 +56,5 @@ def _extract(bundle: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> dict
                 f"cannot write {part} ({exc.strerror}): free disk space there or set GHOSTSWAP_HOME"
             ) from None
         raise
-    finally:
-        bar.close()
     os.replace(part, dest)
-    return file_record(dest, digest.hexdigest())
+    return file_record(dest, sha256)

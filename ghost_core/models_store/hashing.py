@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from ghost_core.console import progress
 from ghost_core.errors import DownloadError, InputError, ModelError
@@ -40,19 +41,27 @@ def sha256_file(path: Path, label: str | None = None) -> str:
     return digest.hexdigest()
 
 
-def copy_with_hash(src: Path, dest: Path, label: str) -> str:
-    """Copy `src` into `dest`'s `.part` file, hashing on the way; returns the sha256."""
-    part = part_path(dest)
+def write_part(reader: BinaryIO, part: Path, size: int | None, label: str) -> str:
+    """Stream `reader` into `part`, hashing and showing progress on the way; returns the sha256."""
     digest = hashlib.sha256()
+    bar = progress(total=size, desc=label, unit="B", unit_scale=True)
     try:
-        size = src.stat().st_size
-        with open(src, "rb") as reader, open(part, "wb") as writer:
-            bar = progress(total=size, desc=label, unit="B", unit_scale=True)
+        with open(part, "wb") as writer:
             while chunk := reader.read(CHUNK):
                 writer.write(chunk)
                 digest.update(chunk)
                 bar.update(len(chunk))
-            bar.close()
+    finally:
+        bar.close()
+    return digest.hexdigest()
+
+
+def copy_with_hash(src: Path, dest: Path, label: str) -> str:
+    """Copy `src` into `dest`'s `.part` file, hashing on the way; returns the sha256."""
+    part = part_path(dest)
+    try:
+        with open(src, "rb") as reader:
+            return write_part(reader, part, src.stat().st_size, label)
     except OSError as exc:
         with contextlib.suppress(OSError):
             part.unlink()
@@ -60,7 +69,6 @@ def copy_with_hash(src: Path, dest: Path, label: str) -> str:
             f"cannot copy {src} to {dest.parent} ({exc.strerror}: {exc.filename}): "
             "check that the source is readable and the cache has free space"
         ) from None
-    return digest.hexdigest()
 
 
 def finish(dest: Path, actual_sha256: str, expected_sha256: str | None, expected_size: int | None) -> None:
