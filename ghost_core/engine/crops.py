@@ -1,0 +1,64 @@
+"""Cutting a face out of a scene-linear frame into GHOST's crop, touching only its footprint.
+
+Only the box the 224 crop covers is converted to model space, so a 4K plate costs what its
+face costs, and the same function serves detection-time analysis and render (one crop path).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ghost_core.color import ColorPath
+from ghost_core.faces.align import Alignment, crop_footprint, estimate_norm, warp_crop
+
+
+@dataclass(frozen=True)
+class FaceCrop:
+    """One face of one frame: frame→crop alignment, the frame box it covers, what the network sees."""
+
+    alignment: Alignment
+    box: tuple[int, int, int, int]
+    seen: np.ndarray
+    gain: float
+
+
+def shifted(alignment: Alignment, x: int, y: int) -> Alignment:
+    """The same alignment for an image whose (0, 0) is frame pixel (x, y)."""
+    matrix = alignment.matrix.copy()
+    matrix[:, 2] += matrix[:, :2] @ np.array([x, y], np.float64)
+    return Alignment(matrix, alignment.pose, alignment.size)
+
+
+def cut_face(rgba: np.ndarray, color: ColorPath, kps: np.ndarray, gain: float = 1.0) -> FaceCrop | None:
+    """Model-space 224 crop of the face at `kps` (frame pixels); None when it lies off-frame."""
+    alignment = estimate_norm(kps)
+    height, width = rgba.shape[:2]
+    box = crop_footprint(alignment, height, width)
+    x, y, w, h = box
+    if w == 0 or h == 0:
+        return None
+    region = np.ascontiguousarray(rgba[y : y + h, x : x + w, :3], np.float32)
+    model = color.to_model(region, gain, clip=True)
+    # NaN/Inf in the plate must not reach the network; they stay untouched in the output plate.
+    np.nan_to_num(model, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
+    return FaceCrop(alignment, box, warp_crop(model, shifted(alignment, x, y)), gain)
+
+
+def face_gain(
+    rgba: np.ndarray, color: ColorPath, box: np.ndarray, low: float = 0.04, high: float = 0.6
+) -> float:
+    """Exposure gain for a face: 1 when its median luminance is ordinary, else it is brought to 0.25.
+
+    Faces in very dark or very hot plates then reach the network where faces in its training
+    photos sat; the gain is undone on the way back, so normal plates are never touched by it.
+    """
+    height, width = rgba.shape[:2]
+    x0, y0, x1, y1 = np.round(np.asarray(box, np.float64)).astype(int).tolist()
+    x0, y0 = min(max(x0, 0), width - 1), min(max(y0, 0), height - 1)
+    region = (x0, y0, max(1, min(x1, width) - x0), max(1, min(y1, height) - y0))
+    level = 0.18 / color.exposure_gain(rgba, region, grey=0.18)
+    if low <= level <= high:
+        return 1.0
+    return float(np.clip(0.25 / max(level, 1e-6), 1 / 16, 16))

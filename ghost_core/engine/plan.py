@@ -1,0 +1,37 @@
+"""The per-frame work a track file implies: which face, which source, which mask parameters.
+
+Render reads only this plan and the frame itself, so every frame's pixels depend on nothing
+else: the reason a chunk renders exactly what the whole shot renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ghost_core.matte import MaskParams
+
+
+@dataclass(frozen=True)
+class FaceTask:
+    """Replace track `track_id` on one frame with source person `source`."""
+
+    source: int
+    track_id: int
+    kps: np.ndarray
+    segment: int
+    mask: MaskParams
+    gain: float
+
+
+@dataclass
+class ShotPlan:
+    plate: str
+    size: tuple[int, int]
+    frames: list[int | None]
+    tasks: dict[int | None, list[FaceTask]] = field(default_factory=dict)
+    digest: str = ""
+
+    def tasks_at(self, frame: int | None) -> list[FaceTask]:
+        return self.tasks.get(frame, [])

@@ -1,0 +1,217 @@
+"""`render`: swapped plate + feathered matte for any frame range, streamed, batched and resumable.
+
+Frames stream in batches of `settings.batch`: each batch's faces go through the swapper in one
+call (the generator batches across frames), then each frame is composited and written
+atomically. Finished frames are skipped on a rerun; memory depends on the batch, not the shot.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ghost_core.color import ColorPath, load_config, model_colorspace, plate_colorspace
+from ghost_core.console import log, progress
+from ghost_core.engine.crops import FaceCrop, cut_face
+from ghost_core.engine.plan import FaceTask, ShotPlan
+from ghost_core.engine.settings import ShotSettings
+from ghost_core.errors import OutputError, UsageError
+from ghost_core.io.atomic import check_output_folder, make_output_folder
+from ghost_core.io.exr import Frame, channel_formats, read_frame, read_header
+from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame
+from ghost_core.io.memory import streaming_buffers
+from ghost_core.io.resume import is_complete
+from ghost_core.io.sequence import FramePattern, compact_frames, resolve_frames
+from ghost_core.swappers.base import Swapper
+
+
+@dataclass
+class Renderer:
+    """Everything loaded once per shot: swapper, identities, landmarker, colour paths."""
+
+    settings: ShotSettings
+    plan: ShotPlan
+    swapper: Swapper
+    identities: list[Any]
+    landmarker: Any
+    colour: dict[str, ColorPath] = field(default_factory=dict)
+
+    def color_for(self, frame: Frame) -> ColorPath:
+        config = load_config(self.settings.ocio)
+        space = plate_colorspace(config, self.settings.colorspace, frame.spec).name
+        if space not in self.colour:
+            self.colour[space] = ColorPath(config, space, model_colorspace(config).name)
+        return self.colour[space]
+
+
+@dataclass
+class _Tally:
+    written: int = 0
+    skipped: int = 0
+    faceless: list[int] = field(default_factory=list)
+    faces: int = 0
+    seconds_swap: float = 0.0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def output_frames(settings: ShotSettings, plan: ShotPlan) -> tuple[FramePattern, FramePattern, list]:
+    """Checked input/output patterns and the frames to render (all of the plan's by default)."""
+    if not settings.out:
+        raise UsageError("render needs --out PATTERN for the swapped frames")
+    src, dst = FramePattern.parse(settings.plate), FramePattern.parse(settings.out)
+    if src.is_sequence != dst.is_sequence:
+        raise UsageError(f"{dst.text}: input and output must both be sequences (####) or both single files")
+    frames = resolve_frames(src, settings.frames)
+    unknown = [f for f in frames if f not in plan.tasks and f not in plan.frames]
+    if unknown:
+        raise UsageError(
+            f"frames {compact_frames([f for f in unknown if f is not None])} are not in the track file; "
+            "re-run `ghostswap track` over the whole shot"
+        )
+    for f in frames:
+        if _same_file(src.path(f), dst.path(f)):
+            raise OutputError(f"{dst.text}: output would overwrite the plate {src.path(f)}; choose another path")
+    folder = dst.path(frames[0] if frames else None).parent
+    check_output_folder(folder)
+    make_output_folder(folder)
+    return src, dst, frames
+
+
+def _expected(spec: Any, options: WriteOptions) -> list[str]:
+    names, _ = output_layout(spec.channelnames, channel_formats(spec), options, True)
+    return names
+
+
+def render(renderer: Renderer) -> dict[str, Any]:
+    settings, plan = renderer.settings, renderer.plan
+    src, dst, frames = output_frames(settings, plan)
+    options = WriteOptions(matte_name=settings.matte_name)
+    tally = _Tally()
+    started = time.perf_counter()
+    with streaming_buffers():
+        bar = progress(total=len(frames), desc="render", unit="frame")
+        for start in range(0, len(frames), max(1, settings.batch)):
+            batch = frames[start : start + settings.batch]
+            todo = []
+            for f in batch:
+                out = dst.path(f)
+                if not settings.overwrite and is_complete(out, _expected(read_header(src.path(f)), options)):
+                    tally.skipped += 1
+                else:
+                    todo.append(f)
+            _render_batch(renderer, src, dst, todo, options, tally)
+            bar.update(len(batch))
+        bar.close()
+    seconds = time.perf_counter() - started
+    if tally.faceless:
+        log.warning(
+            "no face to replace on %d frame(s) (%s): written unchanged with an empty matte",
+            len(tally.faceless),
+            compact_frames(tally.faceless),
+        )
+    log.info("%d written, %d already complete, %.2f s", tally.written, tally.skipped, seconds)
+    return {
+        "plate": src.display(),
+        "output": dst.display(),
+        "frames": len(frames),
+        "written": tally.written,
+        "skipped_complete": tally.skipped,
+        "faces_replaced": tally.faces,
+        "frames_without_face": tally.faceless,
+        "seconds": round(seconds, 3),
+        "swapper": renderer.swapper.describe(),
+        "track_digest": plan.digest,
+    }
+
+
+@dataclass
+class _Job:
+    frame_index: int
+    task: FaceTask
+    crop: FaceCrop
+    color: ColorPath
+
+
+def _render_batch(
+    renderer: Renderer,
+    src: FramePattern,
+    dst: FramePattern,
+    todo: list,
+    options: WriteOptions,
+    tally: _Tally,
+) -> None:
+    plates: list[Frame] = [read_frame(src.path(f)) for f in todo]
+    jobs: list[_Job] = []
+    for i, (f, plate) in enumerate(zip(todo, plates, strict=True)):
+        tasks = renderer.plan.tasks_at(f)
+        if (plate.width, plate.height) != tuple(renderer.plan.size):
+            raise UsageError(
+                f"{src.path(f)}: {plate.width}x{plate.height}, but the track file was made on "
+                f"{renderer.plan.size[0]}x{renderer.plan.size[1]} frames; re-run `ghostswap track`"
+            )
+        color = renderer.color_for(plate) if tasks else None
+        for task in tasks:
+            crop = cut_face(plate.rgba_source(), color, task.kps, task.gain)  # type: ignore[arg-type]
+            if crop is not None:
+                jobs.append(_Job(i, task, crop, color))  # type: ignore[arg-type]
+    swapped = _swap_jobs(renderer, jobs, tally)
+    per_frame: dict[int, list[tuple[_Job, np.ndarray]]] = defaultdict(list)
+    for job, face in zip(jobs, swapped, strict=True):
+        per_frame[job.frame_index].append((job, face))
+    for i, (f, plate) in enumerate(zip(todo, plates, strict=True)):
+        _write_one(renderer, dst.path(f), f, plate, per_frame.get(i, []), options, tally)
+
+
+def _swap_jobs(renderer: Renderer, jobs: list[_Job], tally: _Tally) -> list[np.ndarray]:
+    """One swapper call per source person for the whole batch of frames."""
+    out: list[np.ndarray | None] = [None] * len(jobs)
+    by_source: dict[int, list[int]] = defaultdict(list)
+    for k, job in enumerate(jobs):
+        by_source[job.task.source].append(k)
+    started = time.perf_counter()
+    for source, indices in sorted(by_source.items()):
+        crops = np.stack([jobs[k].crop.seen for k in indices])
+        faces = renderer.swapper.swap(crops, renderer.identities[source])
+        for k, face in zip(indices, faces, strict=True):
+            out[k] = face
+    tally.seconds_swap += time.perf_counter() - started
+    return out  # type: ignore[return-value]
+
+
+def _write_one(
+    renderer: Renderer,
+    path: Path,
+    f: int | None,
+    plate: Frame,
+    faces: list[tuple[_Job, np.ndarray]],
+    options: WriteOptions,
+    tally: _Tally,
+) -> None:
+    from ghost_core.engine.compose import compose_frame
+
+    metadata: dict[str, str | int | float] = {
+        "source": str(plate.path),
+        "swapper": renderer.swapper.name,
+        "track_digest": renderer.plan.digest,
+        "faces": len(faces),
+    }
+    if f is not None:
+        metadata["source_frame"] = f
+    if not faces:
+        if f is not None:
+            tally.faceless.append(f)
+        write_frame(path, plate, metadata=metadata, options=options)
+    else:
+        rgb, matte, origin = compose_frame(renderer, plate, faces)
+        write_frame(path, plate, rgba=rgb, matte=matte, origin=origin, metadata=metadata, options=options)
+        tally.faces += len(faces)
+    tally.written += 1

@@ -1,0 +1,352 @@
+"""`track` and `render` for one shot: load once, analyse the whole shot, render any frame range.
+
+`track` writes everything per-shot (detections, track ids, smoothed key points, the chosen
+target of each source, exposure gain and GHOST's mask parameters per track segment) to the
+track file; `render` reads it back as a per-frame plan. Without `--track`, render analyses the
+whole shot in memory first, so its pixels still match a chunked render that used a track file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ghost_core.color import ColorPath, load_config, model_colorspace, plate_colorspace
+from ghost_core.console import log, progress
+from ghost_core.engine.crops import cut_face, face_gain
+from ghost_core.engine.plan import FaceTask, ShotPlan
+from ghost_core.engine.render import Renderer, render
+from ghost_core.engine.settings import ShotSettings
+from ghost_core.engine.sources import SourcePhoto, load_people, load_photo
+from ghost_core.errors import InputError, ModelError, UsageError
+from ghost_core.faces.detectors import open_detector
+from ghost_core.faces.landmarks import open_landmarker
+from ghost_core.faces.tracking import link_tracks, segments, select_targets, track_embedding
+from ghost_core.faces.trackfile import (
+    DetectorInfo,
+    SourceRecord,
+    TrackFile,
+    load_trackfile,
+    record_from_track,
+    save_trackfile,
+    to_dict,
+)
+from ghost_core.faces.types import Detection
+from ghost_core.io.exr import Frame, read_frame
+from ghost_core.io.memory import streaming_buffers
+from ghost_core.io.sequence import FramePattern, resolve_frames
+from ghost_core.matte import MaskOverrides, MaskParams, choose_params
+from ghost_core.swappers.base import Swapper
+
+SINGLE = 0  # frame key of a single still (a plate path without a frame token)
+EMBED_SAMPLES = 5
+
+
+# ---------------------------------------------------------------------------------------- loading
+
+
+def open_swapper(settings: ShotSettings) -> Swapper:
+    """`auto` is GHOST when its generator and ArcFace are installed, else the offline morph (said so)."""
+    choice = settings.swapper
+    if choice == "auto":
+        try:
+            from ghost_core.models_store import load_manifest, resolve
+
+            manifest = load_manifest()
+            resolve(settings.model or manifest.default("generator").name)
+            resolve(manifest.default("arcface").name)
+            choice = "ghost"
+        except ModelError as exc:
+            log.warning(
+                "GHOST weights are not installed (%s); using the offline morph swapper. "
+                "Install GHOST with `ghostswap models install ghost_unet_2blocks arcface_backbone`",
+                exc,
+            )
+            choice = "morph"
+    if choice == "ghost":
+        from ghost_core.swappers.ghost import GhostSwapper
+
+        return GhostSwapper.open(
+            settings.model,
+            enhance=settings.enhance,
+            backend=settings.backend,
+            device=settings.device,
+            max_batch=max(1, settings.batch),
+        )
+    if choice == "morph":
+        from ghost_core.swappers.morph import MorphSwapper
+
+        return MorphSwapper()
+    raise UsageError(f"unknown swapper {choice!r}; use auto, ghost or morph")
+
+
+class Colours:
+    """One OCIO colour path per plate colour space met in the shot."""
+
+    def __init__(self, settings: ShotSettings) -> None:
+        self.config = load_config(settings.ocio)
+        self.override = settings.colorspace
+        self.model = model_colorspace(self.config).name
+        self.paths: dict[str, ColorPath] = {}
+
+    def __call__(self, frame: Frame) -> ColorPath:
+        space = plate_colorspace(self.config, self.override, frame.spec).name
+        if space not in self.paths:
+            self.paths[space] = ColorPath(self.config, space, self.model)
+        return self.paths[space]
+
+
+def _key(frame: int | None) -> int:
+    return SINGLE if frame is None else frame
+
+
+def _frame_of(pattern: FramePattern, key: int) -> int | None:
+    return key if pattern.is_sequence else None
+
+
+# ---------------------------------------------------------------------------------------- analysis
+
+
+def _detect_shot(
+    settings: ShotSettings, pattern: FramePattern, frames: list[int | None], detector: Any, colours: Colours
+) -> tuple[dict[int, list[Detection]], dict[tuple[int, int], float], tuple[int, int]]:
+    """Detect every frame once; remember each face's exposure gain. Memory stays flat (no frames kept)."""
+    per_frame: dict[int, list[Detection]] = {}
+    gains: dict[tuple[int, int], float] = {}
+    size: tuple[int, int] | None = None
+    for f in progress(frames, total=len(frames), desc="detect", unit="frame"):
+        plate = read_frame(pattern.path(f))
+        if size is None:
+            size = (plate.width, plate.height)
+        elif size != (plate.width, plate.height):
+            raise InputError(
+                f"{pattern.path(f)}: {plate.width}x{plate.height}, but the shot is {size[0]}x{size[1]}; "
+                "every frame of a plate must have the same size"
+            )
+        color = colours(plate)
+        rgba = plate.rgba_source()
+        gain = float(np.clip(color.exposure_gain(rgba), 1 / 16, 16))
+        model = color.to_model(rgba[..., :3], gain, clip=True)
+        np.nan_to_num(model, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
+        faces = detector.detect(model)
+        per_frame[_key(f)] = list(faces)
+        for i, det in enumerate(faces):
+            gains[(_key(f), i)] = face_gain(rgba, color, det.box)
+    assert size is not None
+    return per_frame, gains, size
+
+
+def _track_gain(track: Any, per_frame: dict[int, list[Detection]], gains: dict[tuple[int, int], float]) -> float:
+    values = []
+    for f, det in zip(track.frames, track.detections, strict=True):
+        index = next(i for i, d in enumerate(per_frame[f]) if d is det)
+        values.append(gains[(f, index)])
+    return float(np.median(values)) if values else 1.0
+
+
+def _track_embeddings(
+    tracks: list[Any], pattern: FramePattern, colours: Colours, encoder: Any
+) -> dict[int, np.ndarray]:
+    """Each track's identity from up to EMBED_SAMPLES evenly spaced frames (for --target photos)."""
+    out: dict[int, np.ndarray] = {}
+    for track in progress(tracks, total=len(tracks), desc="identify tracks", unit="track"):
+        picks = np.unique(np.linspace(0, len(track.frames) - 1, min(EMBED_SAMPLES, len(track.frames))).round())
+        crops = []
+        for i in picks.astype(int):
+            plate = read_frame(pattern.path(_frame_of(pattern, track.frames[i])))
+            crop = cut_face(plate.rgba_source(), colours(plate), track.detections[i].kps)
+            if crop is not None:
+                crops.append(crop.seen)
+        if crops:
+            out[track.id] = track_embedding(encoder.embed(np.stack(crops)))
+    return out
+
+
+def _mask_params(
+    tf: TrackFile, pattern: FramePattern, colours: Colours, swapper: Swapper, identities: list[Any], landmarker: Any
+) -> None:
+    """GHOST's mask choice per track segment: swap the segment's first frame, compare jaw lines."""
+    jobs = [(t, seg, run[0]) for t in tf.tracks if t.source is not None for seg, run in enumerate(_runs(t))]
+    for track, segment, first in progress(jobs, total=len(jobs), desc="mask settings", unit="segment"):
+        plate = read_frame(pattern.path(_frame_of(pattern, first)))
+        kps = tf.kps_at(track.id, first)
+        crop = cut_face(plate.rgba_source(), colours(plate), kps, track.exposure_gain or 1.0)
+        if crop is None:
+            params = MaskParams(5, 5.0, 5.0, 2.0)
+        else:
+            swapped = swapper.swap(crop.seen[None], identities[track.source])
+            marks = landmarker.landmarks(np.stack([swapped[0], crop.seen]))
+            params = choose_params(marks[0], marks[1])
+        tf.set_mask_params(
+            track.id,
+            segment,
+            erode=params.erode,
+            sigma_x=params.sigma_x,
+            sigma_y=params.sigma_y,
+            brow_factor=params.brow_factor,
+        )
+
+
+def _runs(track: Any) -> list[list[int]]:
+    runs: dict[int, list[int]] = {}
+    for f, seg in zip(track.frames, track.segments, strict=True):
+        runs.setdefault(seg, []).append(f)
+    return [runs[k] for k in sorted(runs)]
+
+
+def _source_records(people: list[list[SourcePhoto]]) -> list[SourceRecord]:
+    return [SourceRecord(str(p.path), p.sha256) for group in people for p in group]
+
+
+class Shot:
+    """Detector, landmarker, swapper and source identities, loaded once for track and render."""
+
+    def __init__(self, settings: ShotSettings) -> None:
+        if not settings.sources or not all(settings.sources):
+            raise UsageError("give at least one --source photo")
+        self.settings = settings
+        self.pattern = FramePattern.parse(settings.plate)
+        self.colours = Colours(settings)
+        self.detector = open_detector(settings.detector)
+        self.landmarker = open_landmarker(settings.landmarker)
+        self.people = load_people(settings.sources, self.detector)
+        self.swapper = open_swapper(settings)
+        self.identities = [self.swapper.prepare([p.crop for p in group]) for group in self.people]
+
+    def analyse(self) -> TrackFile:
+        settings, pattern = self.settings, self.pattern
+        frames = resolve_frames(pattern, settings.frames)
+        with streaming_buffers():
+            per_frame, gains, size = _detect_shot(settings, pattern, frames, self.detector, self.colours)
+        keys = [_key(f) for f in frames]
+        tracks = link_tracks(per_frame)
+        embeddings = None
+        references = None
+        if settings.targets:
+            from ghost_core.faces.identity import ArcFaceEncoder, normalise
+
+            encoder = ArcFaceEncoder.open(None, backend=settings.backend, device=settings.device)
+            embeddings = _track_embeddings(tracks, pattern, self.colours, encoder)
+            photos = [load_photo(p, self.detector) for p in settings.targets]
+            references = normalise(encoder.embed(np.stack([p.crop for p in photos])))
+        chosen = select_targets(
+            tracks,
+            n_sources=len(self.people),
+            track_ids=settings.track_ids or None,
+            all_tracks=settings.all_tracks,
+            track_embeddings=embeddings,
+            reference_embeddings=references,
+        )
+        records = []
+        for track in tracks:
+            record = record_from_track(track, keys)
+            record.source = chosen.get(track.id)
+            record.exposure_gain = _track_gain(track, per_frame, gains)
+            records.append(record)
+        tf = TrackFile(
+            plate=settings.plate,
+            frames=keys,
+            image_size=size,
+            detector=DetectorInfo(getattr(self.detector, "name", "detector"), {}),
+            sources=_source_records(self.people),
+            tracks=records,
+            tracking={
+                "source_groups": [len(g) for g in self.people],
+                "swapper": self.swapper.describe(),
+                "landmarker": getattr(self.landmarker, "name", "landmarker"),
+            },
+        )
+        with streaming_buffers():
+            _mask_params(tf, pattern, self.colours, self.swapper, self.identities, self.landmarker)
+        _log_tracks(tf)
+        return tf
+
+
+def _log_tracks(tf: TrackFile) -> None:
+    for t in tf.tracks:
+        role = f"← source {t.source + 1}" if t.source is not None else "(left alone)"
+        log.info("track %d: frames %d-%d (%d) %s", t.id, t.frames[0], t.frames[-1], len(t.frames), role)
+
+
+def digest(tf: TrackFile) -> str:
+    text = json.dumps(to_dict(tf), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def plan_from_trackfile(tf: TrackFile, settings: ShotSettings) -> ShotPlan:
+    """The per-frame work; matte overrides from the settings are applied on top of GHOST's choice."""
+    overrides = MaskOverrides(erode=settings.erode, feather=settings.feather, brow_lift=settings.brow_lift)
+    pattern = FramePattern.parse(settings.plate)
+    plan = ShotPlan(
+        plate=tf.plate, size=tuple(tf.image_size), frames=[_frame_of(pattern, k) for k in tf.frames]
+    )
+    plan.digest = digest(tf)
+    for track in tf.tracks:
+        if track.source is None:
+            continue
+        for i, f in enumerate(track.frames):
+            values = tf.mask_params(track.id, track.segments[i])
+            if values is None:
+                raise InputError(
+                    f"track {track.id} has no mask settings for segment {track.segments[i]}: "
+                    "the track file is incomplete; re-run `ghostswap track`"
+                )
+            params = overrides.apply(MaskParams(int(values["erode"]), values["sigma_x"], values["sigma_y"],
+                                                values["brow_factor"]))
+            task = FaceTask(
+                track.source, track.id, track.smoothed_kps[i], track.segments[i], params, track.exposure_gain or 1.0
+            )
+            plan.tasks.setdefault(_frame_of(pattern, f), []).append(task)
+    return plan
+
+
+def _check_sources(tf: TrackFile, shot: Shot, path: str) -> None:
+    now = [r.sha256 for r in _source_records(shot.people)]
+    then = [r.sha256 for r in tf.sources]
+    if now != then:
+        raise UsageError(
+            f"{path} was made with other source photos; re-run `ghostswap track` with these sources"
+        )
+
+
+# ---------------------------------------------------------------------------------------- commands
+
+
+def track_command(settings: ShotSettings, out: str) -> dict[str, Any]:
+    if Path(out).suffix.lower() != ".json":
+        raise UsageError(f"{out}: name the track file .json")
+    shot = Shot(settings)
+    tf = shot.analyse()
+    save_trackfile(out, tf)
+    return {
+        "track_file": str(out),
+        "frames": len(tf.frames),
+        "tracks": [
+            {"id": t.id, "first": t.frames[0], "last": t.frames[-1], "frames": len(t.frames), "source": t.source}
+            for t in tf.tracks
+        ],
+        "digest": digest(tf),
+    }
+
+
+def render_command(settings: ShotSettings) -> dict[str, Any]:
+    shot = Shot(settings)
+    if settings.track:
+        tf = load_trackfile(settings.track)
+        _check_sources(tf, shot, settings.track)
+        if FramePattern.parse(tf.plate).is_sequence != shot.pattern.is_sequence:
+            raise UsageError(f"{settings.track} was made for {tf.plate}, not {settings.plate}")
+    else:
+        if settings.frames:
+            log.warning("no --track file: analysing the whole shot first so this range matches a full render")
+        whole = ShotSettings(**{**settings.__dict__, "frames": None})
+        shot.settings = whole
+        tf = shot.analyse()
+        shot.settings = settings
+    plan = plan_from_trackfile(tf, settings)
+    renderer = Renderer(settings, plan, shot.swapper, shot.identities, shot.landmarker)
+    return render(renderer)

@@ -1,0 +1,56 @@
+"""The `ghost` swapper: AEI-Net through the runtime, batched across frames, optional GHOST enhancer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ghost_core.faces.align import CROP_SIZE, GENERATOR_SIZE, resize_linear
+from ghost_core.faces.identity import ArcFaceEncoder, to_network
+from ghost_core.runtime.backends import Backend
+from ghost_core.swappers.base import Swapper
+
+
+class GhostSwapper(Swapper):
+    """G(target, z_id): 224 crop → 256 → generator (→ enhancer) → back to 224 (GHOST_REFERENCE §3.7-3.9)."""
+
+    name = "ghost"
+
+    def __init__(self, generator: Backend, arcface: ArcFaceEncoder, enhancer: Backend | None = None) -> None:
+        self.generator = generator
+        self.arcface = arcface
+        self.enhancer = enhancer
+
+    @classmethod
+    def open(
+        cls, model: str | None = None, *, enhance: bool = False, **options: Any
+    ) -> GhostSwapper:
+        from ghost_core.runtime.loader import open_model
+
+        generator = open_model(model, kind="generator", **options)
+        enhancer = open_model(None, kind="enhancer", **options) if enhance else None
+        return cls(generator, ArcFaceEncoder.open(None, **options), enhancer)
+
+    def prepare(self, photos: Sequence[np.ndarray]) -> np.ndarray:
+        return self.arcface.identity(photos)
+
+    def swap(self, crops: np.ndarray, identity: np.ndarray) -> np.ndarray:
+        crops = np.asarray(crops, np.float32)
+        if len(crops) == 0:
+            return crops.copy()
+        big = np.stack([resize_linear(c, GENERATOR_SIZE) for c in crops])
+        z_id = np.repeat(np.asarray(identity, np.float32)[None], len(crops), axis=0)
+        out = np.asarray(self.generator(to_network(big), z_id), np.float32) * 0.5 + 0.5
+        if self.enhancer is not None:
+            # GHOST clamps the enhancer's output to 0..1 (its ×255 clamp to uint8, §3.8).
+            out = np.asarray(self.enhancer(np.clip(out, 0.0, 1.0)), np.float32)
+        out = np.clip(out, 0.0, 1.0).transpose(0, 2, 3, 1)
+        return np.stack([resize_linear(np.ascontiguousarray(o), CROP_SIZE) for o in out]).clip(0.0, 1.0)
+
+    def describe(self) -> dict[str, Any]:
+        info = {"swapper": self.name, "generator": self.generator.describe()}
+        if self.enhancer is not None:
+            info["enhancer"] = self.enhancer.describe()
+        return info
