@@ -31,7 +31,7 @@ VERSION = 1
 #: Per-segment mask fields the engine fixes for a segment (GHOST_REFERENCE §3.9).
 MASK_KEYS = ("erode", "sigma_x", "sigma_y", "brow_factor")
 
-_REWRITE = "re-run the tracking step to write it again"
+_REWRITE = "re-run `ghostswap track` to write it again"
 
 
 @dataclass
