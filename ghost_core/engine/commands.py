@@ -79,7 +79,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     render = sub.add_parser("render", help="swapped plate + ghost.matte layer for a frame range")
     _shot_arguments(render)
     render.add_argument("--out", required=True, metavar="PATTERN", help="output EXRs: swap.####.exr")
-    render.add_argument("--track", metavar="TRACKFILE", help="from `ghostswap track` (needed for farm chunks)")
+    render.add_argument(
+        "--track", metavar="TRACKFILE", help="from `ghostswap track` (needed for farm chunks)"
+    )
     render.add_argument("--batch", type=int, default=8, metavar="N", help="frames per swapper call")
     render.add_argument("--matte-name", default="ghost.matte", metavar="LAYER", help="matte channel name")
     render.add_argument("--overwrite", action="store_true", help="re-render frames that are complete")

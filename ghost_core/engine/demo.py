@@ -113,7 +113,9 @@ def contact_sheet(path: Path, plate: str, swapped: str, frames: list[int], color
         overlay = view_after * (1 - 0.5 * matte) + np.array([1.0, 0.2, 0.2], np.float32) * 0.5 * matte
         tiles = [view_before, view_after, overlay]
         h = int(SHEET_TILE * HEIGHT / WIDTH)
-        rows.append(np.concatenate([cv2.resize(t, (SHEET_TILE, h), interpolation=cv2.INTER_AREA) for t in tiles], 1))
+        rows.append(
+            np.concatenate([cv2.resize(t, (SHEET_TILE, h), interpolation=cv2.INTER_AREA) for t in tiles], 1)
+        )
     sheet = np.clip(np.concatenate(rows, 0), 0, 1)
     spec = oiio.ImageSpec(sheet.shape[1], sheet.shape[0], 3, oiio.UINT16)
     with atomic_output(path) as tmp:
@@ -145,5 +147,13 @@ def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[s
     sheet = folder / "contact_sheet.png"
     contact_sheet(sheet, plate, settings.out, shown, color)
     log.info("demo written to %s (contact sheet: %s)", folder, sheet)
-    return {"folder": str(folder), "plate": plate, "source": str(source), "track_file": str(track_path),
-            "output": settings.out, "contact_sheet": str(sheet), "track": track, "render": summary}
+    return {
+        "folder": str(folder),
+        "plate": plate,
+        "source": str(source),
+        "track_file": str(track_path),
+        "output": settings.out,
+        "contact_sheet": str(sheet),
+        "track": track,
+        "render": summary,
+    }

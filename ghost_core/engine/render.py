@@ -79,7 +79,9 @@ def output_frames(settings: ShotSettings, plan: ShotPlan) -> tuple[FramePattern,
         )
     for f in frames:
         if _same_file(src.path(f), dst.path(f)):
-            raise OutputError(f"{dst.text}: output would overwrite the plate {src.path(f)}; choose another path")
+            raise OutputError(
+                f"{dst.text}: output would overwrite the plate {src.path(f)}; choose another path"
+            )
     folder = dst.path(frames[0] if frames else None).parent
     check_output_folder(folder)
     make_output_folder(folder)

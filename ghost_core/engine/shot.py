@@ -25,7 +25,6 @@ from ghost_core.engine.sources import SourcePhoto, load_people, load_photo
 from ghost_core.errors import InputError, ModelError, UsageError
 from ghost_core.faces.detectors import open_detector
 from ghost_core.faces.landmarks import open_landmarker
-from ghost_core.faces.tracking import link_tracks, segments, select_targets, track_embedding
 from ghost_core.faces.trackfile import (
     DetectorInfo,
     SourceRecord,
@@ -35,6 +34,7 @@ from ghost_core.faces.trackfile import (
     save_trackfile,
     to_dict,
 )
+from ghost_core.faces.tracking import link_tracks, select_targets, track_embedding
 from ghost_core.faces.types import Detection
 from ghost_core.io.exr import Frame, read_frame
 from ghost_core.io.memory import streaming_buffers
@@ -140,7 +140,9 @@ def _detect_shot(
     return per_frame, gains, size
 
 
-def _track_gain(track: Any, per_frame: dict[int, list[Detection]], gains: dict[tuple[int, int], float]) -> float:
+def _track_gain(
+    track: Any, per_frame: dict[int, list[Detection]], gains: dict[tuple[int, int], float]
+) -> float:
     values = []
     for f, det in zip(track.frames, track.detections, strict=True):
         index = next(i for i, d in enumerate(per_frame[f]) if d is det)
@@ -154,7 +156,9 @@ def _track_embeddings(
     """Each track's identity from up to EMBED_SAMPLES evenly spaced frames (for --target photos)."""
     out: dict[int, np.ndarray] = {}
     for track in progress(tracks, total=len(tracks), desc="identify tracks", unit="track"):
-        picks = np.unique(np.linspace(0, len(track.frames) - 1, min(EMBED_SAMPLES, len(track.frames))).round())
+        picks = np.unique(
+            np.linspace(0, len(track.frames) - 1, min(EMBED_SAMPLES, len(track.frames))).round()
+        )
         crops = []
         for i in picks.astype(int):
             plate = read_frame(pattern.path(_frame_of(pattern, track.frames[i])))
@@ -167,7 +171,12 @@ def _track_embeddings(
 
 
 def _mask_params(
-    tf: TrackFile, pattern: FramePattern, colours: Colours, swapper: Swapper, identities: list[Any], landmarker: Any
+    tf: TrackFile,
+    pattern: FramePattern,
+    colours: Colours,
+    swapper: Swapper,
+    identities: list[Any],
+    landmarker: Any,
 ) -> None:
     """GHOST's mask choice per track segment: swap the segment's first frame, compare jaw lines."""
     jobs = [(t, seg, run[0]) for t in tf.tracks if t.source is not None for seg, run in enumerate(_runs(t))]
@@ -279,7 +288,9 @@ def digest(tf: TrackFile) -> str:
 
 def plan_from_trackfile(tf: TrackFile, settings: ShotSettings) -> ShotPlan:
     """The per-frame work; matte overrides from the settings are applied on top of GHOST's choice."""
-    overrides = MaskOverrides(erode=settings.erode, feather=settings.feather, brow_lift=settings.brow_lift)
+    overrides = MaskOverrides(
+        erode=settings.erode, feather_scale=settings.feather, brow_factor=settings.brow_lift
+    )
     pattern = FramePattern.parse(settings.plate)
     plan = ShotPlan(
         plate=tf.plate, size=tuple(tf.image_size), frames=[_frame_of(pattern, k) for k in tf.frames]
@@ -295,10 +306,16 @@ def plan_from_trackfile(tf: TrackFile, settings: ShotSettings) -> ShotPlan:
                     f"track {track.id} has no mask settings for segment {track.segments[i]}: "
                     "the track file is incomplete; re-run `ghostswap track`"
                 )
-            params = overrides.apply(MaskParams(int(values["erode"]), values["sigma_x"], values["sigma_y"],
-                                                values["brow_factor"]))
+            params = overrides.apply(
+                MaskParams(int(values["erode"]), values["sigma_x"], values["sigma_y"], values["brow_factor"])
+            )
             task = FaceTask(
-                track.source, track.id, track.smoothed_kps[i], track.segments[i], params, track.exposure_gain or 1.0
+                track.source,
+                track.id,
+                track.smoothed_kps[i],
+                track.segments[i],
+                params,
+                track.exposure_gain or 1.0,
             )
             plan.tasks.setdefault(_frame_of(pattern, f), []).append(task)
     return plan
@@ -326,7 +343,13 @@ def track_command(settings: ShotSettings, out: str) -> dict[str, Any]:
         "track_file": str(out),
         "frames": len(tf.frames),
         "tracks": [
-            {"id": t.id, "first": t.frames[0], "last": t.frames[-1], "frames": len(t.frames), "source": t.source}
+            {
+                "id": t.id,
+                "first": t.frames[0],
+                "last": t.frames[-1],
+                "frames": len(t.frames),
+                "source": t.source,
+            }
             for t in tf.tracks
         ],
         "digest": digest(tf),
