@@ -190,8 +190,8 @@ def warp_to_box(image: np.ndarray, inverse: np.ndarray, box: Box) -> np.ndarray:
     dense = cv2.warpAffine(
         src, fine, (w * f, h * f), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
     )
-    blocks = dense.reshape(h, f, w, f, *dense.shape[2:])
-    return blocks.mean(axis=(1, 3), dtype=np.float32)
+    # INTER_AREA with an integer factor is the exact f×f block mean (and far faster than numpy's).
+    return cv2.resize(dense, (w, h), interpolation=cv2.INTER_AREA)
 
 
 def paste_matte(matte: np.ndarray, inverse: np.ndarray, box: Box) -> np.ndarray:
