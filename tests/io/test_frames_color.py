@@ -18,8 +18,8 @@ from ghost_core.color import (
     plate_colorspace,
     resolve_colorspace,
 )
+from ghost_core.composite import blend
 from ghost_core.errors import UsageError
-from ghost_core.io.composite import composite
 
 SRGB_ENCODED = "sRGB Encoded Rec.709 (sRGB)"
 
@@ -195,7 +195,7 @@ def test_composite_keeps_the_plate_exactly_outside(config: ocio.Config) -> None:
     matte = np.zeros(plate.shape[:2], np.float32)
     matte[20:40, 20:40] = 1.0
     matte[19, 20:40] = 0.5
-    out = composite(plate, face, matte)
+    out = blend(plate, face, matte)
     outside = matte == 0
     assert np.array_equal(out[outside].view(np.uint32), plate[outside].view(np.uint32))
     assert np.all(out[20:40, 20:40] == 0.5)
