@@ -1,0 +1,170 @@
+"""Per-frame cost of everything but the generator, as a ratio to the generator's own time.
+
+    python benchmarks/pipeline.py [--frames 8] [--json out.json]
+
+A 1920×1080 scene-linear plate with one face (~300 px) is rendered by the real engine with the
+`ghost` swapper (deterministic random weights in the official layout, installed through the
+model manager into a temporary GHOSTSWAP_HOME). The generator backend is timed from inside the
+run, so `overhead / generator` compares two costs measured on the same machine at the same time.
+`render` is the farm-chunk cost (track file given); `track` is the once-per-shot analysis,
+reported per frame. Peak memory is measured in child processes for a short and a 4× longer shot.
+Target on CPU: render overhead ratio <= 0.25, peak memory ratio close to 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+WIDTH, HEIGHT = 1920, 1080
+
+
+def build_plate(folder: Path, frames: int) -> str:
+    """A slow push-in on the astronaut photo (public domain, in scikit-image), ACEScg half EXR."""
+    from ghost_core.color import ColorPath, load_config, model_colorspace
+    from ghost_core.engine.demo import PLATE_SPACE, _astronaut, _write_exr
+
+    config = load_config("ocio://studio-config-latest")
+    color = ColorPath(config, PLATE_SPACE, model_colorspace(config).name)
+    photo = _astronaut()
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(frames):
+        scale = 1.9 + 0.01 * i
+        matrix = np.array([[scale, 0, 560 + 2 * i], [0, scale, -60 + i]], np.float32)
+        canvas = cv2.warpAffine(photo, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR, borderValue=0.2)
+        _write_exr(folder / f"plate.{1001 + i:04d}.exr", color.from_model(canvas), PLATE_SPACE)
+    return str(folder / "plate.####.exr")
+
+
+def install_random_ghost(home: Path) -> None:
+    """G 2-blocks and ArcFace with deterministic random weights, installed like official files."""
+    from ghost_core.models_store import install
+    from ghost_core.nets.random_weights import save_random_checkpoint
+
+    weights = home / "weights"
+    save_random_checkpoint("generator", weights / "G_unet_2blocks.pth", num_blocks=2)
+    save_random_checkpoint("arcface", weights / "backbone.pth")
+    install("ghost_unet_2blocks", from_dir=weights)
+    install("arcface_backbone", from_dir=weights)
+
+
+class Timed:
+    """Wraps a backend; accumulates the seconds spent inside it."""
+
+    def __init__(self, backend: object) -> None:
+        self.backend = backend
+        self.seconds = 0.0
+        self.faces = 0
+
+    def __call__(self, *arrays: np.ndarray) -> np.ndarray:
+        started = time.perf_counter()
+        out = self.backend(*arrays)  # type: ignore[operator]
+        self.seconds += time.perf_counter() - started
+        self.faces += len(arrays[0])
+        return out
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.backend, name)
+
+
+def measure(plate: str, folder: Path, source: str, batch: int) -> dict[str, float]:
+    from ghost_core.engine.render import Renderer, render
+    from ghost_core.engine.settings import ShotSettings
+    from ghost_core.engine.shot import Shot, plan_from_trackfile
+
+    settings = ShotSettings(
+        plate=plate,
+        sources=[[source]],
+        swapper="ghost",
+        detector="retinaface",
+        landmarker="mesh",
+        batch=batch,
+        overwrite=True,
+    )
+    shot = Shot(settings)
+    timed = Timed(shot.swapper.generator)  # type: ignore[attr-defined]
+    shot.swapper.generator = timed  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    tf = shot.analyse()
+    track_seconds = time.perf_counter() - started - timed.seconds
+    timed.seconds, timed.faces = 0.0, 0
+    settings.out = str(folder / "out" / "swap.####.exr")
+    renderer = Renderer(
+        settings, plan_from_trackfile(tf, settings), shot.swapper, shot.identities, shot.landmarker
+    )
+    started = time.perf_counter()
+    summary = render(renderer)
+    total = time.perf_counter() - started
+    frames = summary["written"]
+    return {
+        "frames": frames,
+        "faces": timed.faces,
+        "generator_s_per_frame": timed.seconds / frames,
+        "render_overhead_s_per_frame": (total - timed.seconds) / frames,
+        "track_s_per_frame": track_seconds / frames,
+    }
+
+
+def peak_rss_child(frames: int, workdir: Path, source: str) -> float:
+    """Peak RSS (MB) of a child process rendering `frames` frames with the morph swapper."""
+    code = f"""
+import resource, sys
+sys.path.insert(0, {str(REPO)!r})
+from benchmarks.pipeline import build_plate
+from ghost_core.engine.settings import ShotSettings
+from ghost_core.engine.shot import render_command
+plate = build_plate(__import__('pathlib').Path({str(workdir)!r}) / 'plate', {frames})
+render_command(ShotSettings(plate=plate, sources=[[{source!r}]], out={str(workdir / "out" / "o.####.exr")!r},
+    swapper='morph', detector='retinaface', landmarker='mesh', overwrite=True))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--frames", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+    source = str(REPO.parent / "shared" / "assets" / "faces" / "elon_musk.jpg")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        os.environ["GHOSTSWAP_HOME"] = str(work / "home")
+        install_random_ghost(work / "home")
+        plate = build_plate(work / "plate", args.frames)
+        result = measure(plate, work, source, args.batch)
+        result["render_overhead_ratio"] = (
+            result["render_overhead_s_per_frame"] / result["generator_s_per_frame"]
+        )
+        result["track_plus_render_ratio"] = (
+            result["render_overhead_s_per_frame"] + result["track_s_per_frame"]
+        ) / result["generator_s_per_frame"]
+        if not args.skip_memory:
+            short = peak_rss_child(args.frames, work / "mem_short", source)
+            long = peak_rss_child(4 * args.frames, work / "mem_long", source)
+            result.update(peak_rss_mb_short=short, peak_rss_mb_long=long, peak_rss_ratio=long / short)
+    result["self_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for key, value in result.items():
+        print(f"{key:32s} {value:.4f}" if isinstance(value, float) else f"{key:32s} {value}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
