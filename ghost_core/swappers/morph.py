@@ -1,0 +1,246 @@
+"""The offline `morph` swapper: the source face's texture warped onto each target's face mesh.
+
+No generator weights can be had offline (OFFLINE_ASSETS §0), yet the engine, the matte and the
+pipeline around them need a swapper that really moves one person's face onto another. This one is
+classical: MediaPipe's 468-point mesh on source and target, a piecewise-affine warp over one fixed
+triangulation, lighting matched to the target in linear light, feathered into the target crop.
+Outside the face the crop is the target, bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+from scipy.spatial import Delaunay
+
+from ghost_core.color import ColorPath, load_config, resolve_colorspace
+from ghost_core.errors import InputError, UsageError
+from ghost_core.faces.align import CROP_SIZE
+from ghost_core.faces.landmarks import FACE_MESH_468, FaceMeshLandmarker
+from ghost_core.swappers.base import Swapper
+
+# The built-in config is always there (no $OCIO needed): the sRGB texture encoding is GHOST's model
+# space, linear Rec.709 the light the shading is matched in.
+COLOR_CONFIG = "ocio://cg-config-latest"
+LINEAR_SPACE = "lin_rec709"
+MODEL_SPACE = "srgb_tx"
+
+
+@dataclass(frozen=True)
+class MorphIdentity:
+    """One prepared source: its crop in linear light, its mesh points and the fixed triangulation."""
+
+    crop: np.ndarray
+    linear: np.ndarray
+    points: np.ndarray
+    triangles: np.ndarray
+    score: float
+    index: int
+
+
+@dataclass
+class MorphSettings:
+    """Tuning of the blend; defaults chosen on the aligned test crops (docs/faces.md, "Morph swapper")."""
+
+    min_presence: float = 0.5  # below this the target crop is returned unchanged (no face to swap)
+    brow_lift: float = 1.0  # GHOST-style brow push (brow += lift·(brow − eye)) so the mask covers the brows
+    erode: int = 5  # px, pulls the hard mask edge inside the face contour
+    feather: float = 5.0  # Gaussian sigma of the mask edge, px
+    shading_sigma: float = 15.0  # px: lighting detail finer than this is the source's, coarser the target's
+    gain_limits: tuple[float, float] = (0.25, 4.0)  # bounds of the per-pixel linear-light ratio
+
+
+def _frontality(points: np.ndarray) -> float:
+    """0 for a face looking straight at the camera, growing as it turns (nose off the jaw midline)."""
+    layout = FACE_MESH_468
+    left = points[list(layout.jaw_left)].mean(0)
+    right = points[list(layout.jaw_right)].mean(0)
+    width = max(float(right[0] - left[0]), 1.0)
+    nose_tip = points[1, 0]  # mesh index 1 is the tip of the nose
+    return abs(float(nose_tip - (left[0] + right[0]) / 2)) / width
+
+
+def _low_pass(image: np.ndarray, sigma: float, factor: int = 4) -> np.ndarray:
+    """Gaussian low-pass computed at 1/`factor` size (area-averaged down, bilinear up)."""
+    h, w = image.shape[:2]
+    size = (max(1, round(w / factor)), max(1, round(h / factor)))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)  # at most 4 channels
+    small = cv2.GaussianBlur(small, (0, 0), sigma / factor, borderType=cv2.BORDER_CONSTANT)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+
+
+class MorphSwapper(Swapper):
+    """Dense-landmark face morph: needs no downloaded weights. Not thread-safe (one mesh interpreter)."""
+
+    name = "morph"
+
+    def __init__(
+        self,
+        landmarker: FaceMeshLandmarker | None = None,
+        color: ColorPath | None = None,
+        settings: MorphSettings | None = None,
+    ) -> None:
+        self.landmarker = landmarker or FaceMeshLandmarker()
+        if color is None:
+            config = load_config(COLOR_CONFIG)
+            color = ColorPath(
+                config, resolve_colorspace(config, LINEAR_SPACE), resolve_colorspace(config, MODEL_SPACE)
+            )
+        self.color = color
+        self.settings = settings or MorphSettings()
+        # The crop's pixel centres in continuous coordinates (pixel i spans i..i+1).
+        grid = np.mgrid[0:CROP_SIZE, 0:CROP_SIZE].astype(np.float32) + np.float32(0.5)
+        self._centres = (grid[1], grid[0])
+
+    # ---- identity --------------------------------------------------------------------------------
+
+    def prepare(self, photos: Sequence[np.ndarray]) -> MorphIdentity:
+        """Aligned 224 crops of the source → the clearest, most frontal one, with its mesh."""
+        crops = np.asarray(photos, np.float32)
+        if crops.ndim == 3:
+            crops = crops[None]
+        if crops.ndim != 4 or crops.shape[1:] != (CROP_SIZE, CROP_SIZE, 3) or len(crops) == 0:
+            raise UsageError(
+                f"morph needs N×{CROP_SIZE}×{CROP_SIZE}×3 aligned source crops, got {crops.shape}"
+            )
+        if not np.isfinite(crops).all():
+            raise InputError("source crops contain NaN or Inf pixels; check the source photos")
+        results, scores = self.landmarker.landmarks_and_scores(crops)
+        best = float(scores.max())
+        if best < self.settings.min_presence:
+            raise InputError(
+                f"no face found in the {len(crops)} source crop(s) (best face-mesh presence {best:.2f}); "
+                "use a photo with a clear, front-facing face"
+            )
+        # Presence saturates near 1 for any clear face; among those, the most frontal covers both sides.
+        candidates = [i for i, s in enumerate(scores) if s >= best - 0.01]
+        index = min(candidates, key=lambda i: _frontality(results[i].points))
+        crop = np.clip(crops[index], 0.0, 1.0)
+        points = results[index].points.astype(np.float64)
+        triangles = Delaunay(points).simplices.astype(np.int32)
+        return MorphIdentity(
+            crop=crop,
+            linear=self.color.from_model(np.ascontiguousarray(crop)),
+            points=points,
+            triangles=triangles,
+            score=float(scores[index]),
+            index=index,
+        )
+
+    # ---- swap --------------------------------------------------------------------------------------
+
+    def swap(self, crops: np.ndarray, identity: MorphIdentity) -> np.ndarray:
+        """N×224×224×3 target crops → the source face on each, float32 0..1; faceless crops unchanged."""
+        if not isinstance(identity, MorphIdentity):
+            raise UsageError("morph.swap needs the identity returned by MorphSwapper.prepare")
+        crops = np.asarray(crops, np.float32)
+        single = crops.ndim == 3
+        if single:
+            crops = crops[None]
+        if crops.ndim != 4 or crops.shape[1:] != (CROP_SIZE, CROP_SIZE, 3):
+            raise UsageError(f"morph needs N×{CROP_SIZE}×{CROP_SIZE}×3 target crops, got {crops.shape}")
+        results, scores = self.landmarker.landmarks_and_scores(crops)
+        out = np.empty_like(crops)
+        for i, (crop, lm, score) in enumerate(zip(crops, results, scores, strict=True)):
+            target = np.clip(crop, 0.0, 1.0)
+            if score < self.settings.min_presence:
+                out[i] = target
+                continue
+            out[i] = self._swap_one(target, lm.points.astype(np.float64), identity)
+        return out[0] if single else out
+
+    def _swap_one(self, target: np.ndarray, points: np.ndarray, identity: MorphIdentity) -> np.ndarray:
+        settings = self.settings
+        warped, covered = self._warp(identity, points)
+        hard = self._face_mask(points) & covered
+        if settings.erode > 0:
+            kernel = np.ones((2 * settings.erode + 1, 2 * settings.erode + 1), np.uint8)
+            hard = cv2.erode(hard.astype(np.uint8), kernel).astype(bool)
+        if not hard.any():
+            return target
+        # Only the face's box (plus the feather's reach) changes; everything else stays the target's bits.
+        reach = int(np.ceil(3 * settings.feather)) if settings.feather > 0 else 0
+        ys, xs = np.nonzero(hard)
+        y0, y1 = max(0, ys.min() - reach - 1), min(CROP_SIZE, ys.max() + reach + 2)
+        x0, x1 = max(0, xs.min() - reach - 1), min(CROP_SIZE, xs.max() + reach + 2)
+        box = (slice(y0, y1), slice(x0, x1))
+        region = np.ascontiguousarray(target[box])
+        matched = self._match_light(warped[box], self.color.from_model(region), hard[box])
+        swapped = self.color.to_model(matched)  # clipped to 0..1
+        mask = hard[box].astype(np.float32)
+        if reach:
+            size = 2 * reach + 1
+            mask = cv2.GaussianBlur(mask, (size, size), settings.feather, borderType=cv2.BORDER_CONSTANT)
+        out = target.copy()
+        # target + mask·(swap − target): exactly the target wherever the mask is 0.
+        out[box] = np.clip(region + mask[..., None] * (swapped - region), 0.0, 1.0)
+        return out
+
+    def _warp(self, identity: MorphIdentity, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Piecewise-affine warp of the source (linear light) onto the target mesh; and where it landed."""
+        tri = identity.triangles
+        dst = points[tri]  # T×3×2 target vertices
+        src = identity.points[tri]
+        # Per triangle, the affine map target → source: [x y 1] @ A = [u v].
+        homogeneous = np.concatenate([dst, np.ones((len(tri), 3, 1))], axis=2)
+        usable = np.abs(np.linalg.det(homogeneous)) > 1e-6
+        affine = np.zeros((len(tri) + 1, 6), np.float32)  # last row: "no triangle"
+        affine[:-1][usable] = np.linalg.solve(homogeneous[usable], src[usable]).reshape(-1, 6)
+        # Which triangle covers each target pixel (cv2 rasterises at integer pixel centres, 1/16 px
+        # precision); -1 picks the last, all-zero row of `affine`.
+        ids = np.full((CROP_SIZE, CROP_SIZE), -1, np.int32)
+        fixed = np.round((dst - 0.5) * 16).astype(np.int32)
+        for t in np.flatnonzero(usable):
+            cv2.fillConvexPoly(ids, fixed[t], int(t), lineType=cv2.LINE_8, shift=4)
+        coef = affine[ids]  # H×W×6, rows of A flattened: (a_xu, a_xv, a_yu, a_yv, b_u, b_v)
+        x, y = self._centres
+        map_x = coef[..., 0] * x + coef[..., 2] * y + coef[..., 4] - np.float32(0.5)
+        map_y = coef[..., 1] * x + coef[..., 3] * y + coef[..., 5] - np.float32(0.5)
+        warped = cv2.remap(
+            identity.linear, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        return warped, ids >= 0
+
+    def _face_mask(self, points: np.ndarray) -> np.ndarray:
+        """GHOST-style region: hull of the jaw-to-brows points with the brows pushed up from the eyes."""
+        layout = FACE_MESH_468
+        pts = points.copy()
+        brows, eyes = list(layout.brows), list(layout.eyes)
+        pts[brows] = pts[brows] + self.settings.brow_lift * (pts[brows] - pts[eyes])
+        hull = cv2.convexHull(
+            np.round((pts[list(layout.hull or range(layout.count))] - 0.5) * 16).astype(np.int32)
+        )
+        mask = np.zeros((CROP_SIZE, CROP_SIZE), np.uint8)
+        cv2.fillConvexPoly(mask, hull, 1, lineType=cv2.LINE_8, shift=4)
+        return mask.astype(bool)
+
+    def _match_light(self, warped: np.ndarray, target: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The target's low-frequency light and colour on the source's detail, as a linear-light ratio.
+
+        Both sides are averaged only over the face (normalised convolution), so background never
+        leaks in; detail finer than `shading_sigma` stays the source's.
+        """
+        weight = mask.astype(np.float32)[..., None]
+        # Low-passed on a 4× smaller grid: the same low frequencies for a fraction of the cost.
+        low_t = _low_pass(np.concatenate([target * weight, weight], axis=2), self.settings.shading_sigma)
+        low_s = _low_pass(warped * weight, self.settings.shading_sigma)
+        eps = np.float32(1e-4)
+        lo, hi = self.settings.gain_limits
+        # (low_t / low_w) / (low_s / low_w): the weight cancels, except where it is ~0 (eps guards).
+        ratio = np.clip(
+            (low_t[..., :3] + eps * low_t[..., 3:]) / (low_s + eps * low_t[..., 3:] + 1e-12), lo, hi
+        )
+        return np.ascontiguousarray(warped * ratio, np.float32)
+
+    def describe(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "swapper": self.name,
+            "landmarks": self.landmarker.layout.name,
+            "shading_sigma": s.shading_sigma,
+            "feather": s.feather,
+        }
