@@ -60,7 +60,7 @@ def build_plate(folder: Path, frames: int, color: ColorPath) -> str:
     """Frames 1001.. of a slow push-in on the astronaut, scene-linear ACEScg half EXRs."""
     photo = _astronaut()
     ys, xs = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
-    backdrop = np.stack([0.08 + 0.1 * xs / WIDTH, 0.1 + 0.05 * ys / HEIGHT, 0.14 + 0 * xs], axis=2)
+    backdrop = np.stack([0.22 + 0.1 * xs / WIDTH, 0.25 + 0.05 * ys / HEIGHT, 0.3 + 0 * xs], axis=2)
     for i in range(frames):
         t = i / max(1, frames - 1)
         scale = 0.95 + 0.08 * t

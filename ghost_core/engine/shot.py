@@ -48,6 +48,15 @@ EMBED_SAMPLES = 5
 
 # ---------------------------------------------------------------------------------------- loading
 
+_warned: set[str] = set()
+
+
+def _warn_once(message: str, *args: object) -> None:
+    """A warning a process prints once (the demo opens the shot twice: track, then render)."""
+    if message not in _warned:
+        _warned.add(message)
+        log.warning(message, *args)
+
 
 def open_swapper(settings: ShotSettings) -> Swapper:
     """`auto` is GHOST when its generator and ArcFace are installed, else the offline morph (said so)."""
@@ -61,7 +70,7 @@ def open_swapper(settings: ShotSettings) -> Swapper:
             resolve(manifest.default("arcface").name)
             choice = "ghost"
         except ModelError as exc:
-            log.warning(
+            _warn_once(
                 "GHOST weights are not installed (%s); using the offline morph swapper. "
                 "Install GHOST with `ghostswap models install ghost_unet_2blocks arcface_backbone`",
                 exc,
