@@ -426,7 +426,7 @@ def load_trackfile(path: str | Path) -> TrackFile:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(
-            f"{path}: track file not found; check the path or run the tracking step first"
+            f"{path}: track file not found; check the path or run `ghostswap track` first"
         ) from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a track file; give the .json file") from None

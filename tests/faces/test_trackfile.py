@@ -188,7 +188,7 @@ def test_schema_errors_name_file_field_and_fix(
     path.write_text(json.dumps(_edit(_document(tmp_path, data), change)))
     with pytest.raises(InputError, match=message) as info:
         load_trackfile(path)
-    assert str(path) in str(info.value) and "re-run the tracking step" in str(info.value)
+    assert str(path) in str(info.value) and "re-run `ghostswap track`" in str(info.value)
 
 
 def test_corrupt_files_raise_input_errors(tmp_path: Path, data: TrackFile) -> None:
@@ -204,10 +204,10 @@ def test_corrupt_files_raise_input_errors(tmp_path: Path, data: TrackFile) -> No
             load_trackfile(path)
         assert str(path) in str(info.value)
 
-    expect("missing.json", None, "track file not found; check the path or run the tracking step")
-    expect("truncated.json", text[: len(text) // 2], "looks truncated.*re-run the tracking step")
-    expect("empty.json", "", "empty.*re-run the tracking step")
-    expect("garbage.json", "frames: 1001-1012\n", "not valid JSON.*re-run the tracking step")
+    expect("missing.json", None, "track file not found; check the path or run `ghostswap track`")
+    expect("truncated.json", text[: len(text) // 2], "looks truncated.*re-run `ghostswap track`")
+    expect("empty.json", "", "empty.*re-run `ghostswap track`")
+    expect("garbage.json", "frames: 1001-1012\n", "not valid JSON.*re-run `ghostswap track`")
     expect("other.json", json.dumps({"format": "something-else", "version": 1}), "not a GhostSwap track file")
     expect("list.json", "[1, 2]", "not a GhostSwap track file")
     newer = json.loads(text)
