@@ -2,6 +2,8 @@
 
 Faces are pasted one after another (a later track lies over an earlier one where they overlap);
 all work happens inside the union of their crop footprints, never over the whole frame.
+Runs on render's single writer thread, which is the only user of the renderer's landmarker (the
+TFLite face mesh is not thread-safe; the morph swapper keeps its own instance).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 Frames stream in batches of `settings.batch`: each batch's faces go through the swapper in one
 call (the generator batches across frames), then each frame is composited and written
-atomically. Finished frames are skipped on a rerun; memory depends on the batch, not the shot.
+atomically. Writing (EXR compression) runs on a background thread while the next batch is read
+and swapped; at most one batch waits to be written, so memory depends on the batch, not the shot.
+Finished frames are skipped on a rerun.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 import os
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +104,8 @@ def render(renderer: Renderer) -> dict[str, Any]:
     options = WriteOptions(matte_name=settings.matte_name)
     tally = _Tally()
     started = time.perf_counter()
-    with streaming_buffers():
+    pending: list[Future[None]] = []
+    with streaming_buffers(), ThreadPoolExecutor(1, thread_name_prefix="ghostswap-write") as writer:
         bar = progress(total=len(frames), desc="render", unit="frame")
         for start in range(0, len(frames), max(1, settings.batch)):
             batch = frames[start : start + settings.batch]
@@ -110,8 +116,15 @@ def render(renderer: Renderer) -> dict[str, Any]:
                     tally.skipped += 1
                 else:
                     todo.append(f)
-            _render_batch(renderer, src, dst, todo, options, tally)
-            bar.update(len(batch))
+            writes = _render_batch(renderer, src, dst, todo, options, tally)
+            for done in pending:  # the previous batch must be on disk before this one queues
+                done.result()
+                bar.update(1)
+            pending = [writer.submit(w) for w in writes]
+            bar.update(len(batch) - len(todo))
+        for done in pending:
+            done.result()
+            bar.update(1)
         bar.close()
     seconds = time.perf_counter() - started
     if tally.faceless:
@@ -150,7 +163,8 @@ def _render_batch(
     todo: list,
     options: WriteOptions,
     tally: _Tally,
-) -> None:
+) -> list[Callable[[], None]]:
+    """Read, cut and swap a batch; returns one write job per frame (composite + atomic write)."""
     plates: list[Frame] = [read_frame(src.path(f)) for f in todo]
     jobs: list[_Job] = []
     for i, (f, plate) in enumerate(zip(todo, plates, strict=True)):
@@ -169,8 +183,10 @@ def _render_batch(
     per_frame: dict[int, list[tuple[_Job, np.ndarray]]] = defaultdict(list)
     for job, face in zip(jobs, swapped, strict=True):
         per_frame[job.frame_index].append((job, face))
-    for i, (f, plate) in enumerate(zip(todo, plates, strict=True)):
-        _write_one(renderer, dst.path(f), f, plate, per_frame.get(i, []), options, tally)
+    return [
+        partial(_write_one, renderer, dst.path(f), f, plate, per_frame.get(i, []), options, tally)
+        for i, (f, plate) in enumerate(zip(todo, plates, strict=True))
+    ]
 
 
 def _swap_jobs(renderer: Renderer, jobs: list[_Job], tally: _Tally) -> list[np.ndarray]:
