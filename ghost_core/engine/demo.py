@@ -56,6 +56,16 @@ def _write_exr(path: Path, rgb: np.ndarray, colorspace: str) -> None:
         out.close()
 
 
+def _write_png16(path: Path, rgb: np.ndarray) -> None:
+    """A display-referred image as a 16-bit PNG (no 8-bit step), written atomically."""
+    spec = oiio.ImageSpec(rgb.shape[1], rgb.shape[0], 3, oiio.UINT16)
+    with atomic_output(path) as tmp:
+        out = oiio.ImageOutput.create(str(tmp))
+        if out is None or not out.open(str(tmp), spec) or not out.write_image(np.ascontiguousarray(rgb)):
+            raise OSError(f"cannot write {path}: {oiio.geterror()}")
+        out.close()
+
+
 def build_plate(folder: Path, frames: int, color: ColorPath) -> str:
     """Frames 1001.. of a slow push-in on the astronaut, scene-linear ACEScg half EXRs."""
     photo = _astronaut()
@@ -88,12 +98,7 @@ def build_source(folder: Path) -> Path:
     y0, x0 = max(0, int(cy) - half), max(0, int(cx) - half)
     portrait = image[y0 : int(cy) + half, x0 : int(cx) + half]
     path = folder / "source.png"
-    spec = oiio.ImageSpec(portrait.shape[1], portrait.shape[0], 3, oiio.UINT16)
-    with atomic_output(path) as tmp:
-        out = oiio.ImageOutput.create(str(tmp))
-        out.open(str(tmp), spec)
-        out.write_image(portrait)
-        out.close()
+    _write_png16(path, portrait)
     return path
 
 
@@ -116,13 +121,7 @@ def contact_sheet(path: Path, plate: str, swapped: str, frames: list[int], color
         rows.append(
             np.concatenate([cv2.resize(t, (SHEET_TILE, h), interpolation=cv2.INTER_AREA) for t in tiles], 1)
         )
-    sheet = np.clip(np.concatenate(rows, 0), 0, 1)
-    spec = oiio.ImageSpec(sheet.shape[1], sheet.shape[0], 3, oiio.UINT16)
-    with atomic_output(path) as tmp:
-        out = oiio.ImageOutput.create(str(tmp))
-        out.open(str(tmp), spec)
-        out.write_image(sheet)
-        out.close()
+    _write_png16(path, np.clip(np.concatenate(rows, 0), 0, 1))
 
 
 def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[str, Any]:
