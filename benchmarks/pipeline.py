@@ -118,7 +118,12 @@ def measure(plate: str, folder: Path, source: str, batch: int) -> dict[str, floa
     timed.seconds, timed.faces = 0.0, 0
     settings.out = str(folder / "out" / "swap.####.exr")
     renderer = Renderer(
-        settings, plan_from_trackfile(tf, settings), shot.swapper, shot.identities, shot.landmarker
+        settings,
+        plan_from_trackfile(tf, settings),
+        shot.swapper,
+        shot.identities,
+        shot.landmarker,
+        shot.colours,
     )
     render_module.read_frame = clocked(render_module.read_frame)
     render_module.write_frame = clocked(render_module.write_frame)

@@ -47,13 +47,6 @@ def blend(plate: np.ndarray, face: np.ndarray, matte: np.ndarray) -> np.ndarray:
     return out
 
 
-def _shifted(alignment: Alignment, origin: tuple[int, int]) -> Alignment:
-    """The alignment for a plate whose pixel (0, 0) is frame pixel `origin` (x, y)."""
-    matrix = np.array(alignment.matrix, np.float64).copy()
-    matrix[:, 2] += matrix[:, :2] @ np.asarray(origin, np.float64)
-    return Alignment(matrix, alignment.pose, alignment.size)
-
-
 def paste_face(
     plate_rgb: np.ndarray,
     swap_crop: np.ndarray,
@@ -83,7 +76,7 @@ def paste_face(
             raise ValueError(f"paste_face: {name} must be {size}×{size}×3, got shape {crop.shape}")
     if matte_crop.shape != (size, size):
         raise ValueError(f"paste_face: matte_crop must be {size}×{size}, got shape {matte_crop.shape}")
-    local = _shifted(alignment, origin)
+    local = alignment.shifted(origin)
     x, y, w, h = crop_footprint(local, plate_rgb.shape[0], plate_rgb.shape[1])
     box = (x + origin[0], y + origin[1], w, h)
     local_box = (x, y, w, h)

@@ -24,13 +24,6 @@ class FaceCrop:
     gain: float
 
 
-def shifted(alignment: Alignment, x: int, y: int) -> Alignment:
-    """The same alignment for an image whose (0, 0) is frame pixel (x, y)."""
-    matrix = alignment.matrix.copy()
-    matrix[:, 2] += matrix[:, :2] @ np.array([x, y], np.float64)
-    return Alignment(matrix, alignment.pose, alignment.size)
-
-
 def cut_face(rgba: np.ndarray, color: ColorPath, kps: np.ndarray, gain: float = 1.0) -> FaceCrop | None:
     """Model-space 224 crop of the face at `kps` (frame pixels); None when it lies off-frame."""
     alignment = estimate_norm(kps)
@@ -43,7 +36,7 @@ def cut_face(rgba: np.ndarray, color: ColorPath, kps: np.ndarray, gain: float = 
     model = color.to_model(region, gain, clip=True)
     # NaN/Inf in the plate must not reach the network; they stay untouched in the output plate.
     np.nan_to_num(model, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
-    return FaceCrop(alignment, box, warp_crop(model, shifted(alignment, x, y)), gain)
+    return FaceCrop(alignment, box, warp_crop(model, alignment.shifted((x, y))), gain)
 
 
 def face_gain(

@@ -9,7 +9,6 @@ Finished frames are skipped on a rerun.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -21,13 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from ghost_core.color import ColorPath, load_config, model_colorspace, plate_colorspace
+from ghost_core.color import ColorPath
 from ghost_core.console import log, progress
+from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import FaceCrop, cut_face
 from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.settings import ShotSettings
 from ghost_core.errors import OutputError, UsageError
-from ghost_core.io.atomic import check_output_folder, make_output_folder
+from ghost_core.io.atomic import check_output_folder, make_output_folder, same_file
 from ghost_core.io.exr import Frame, channel_formats, read_frame, read_header
 from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame
 from ghost_core.io.memory import streaming_buffers
@@ -45,14 +45,7 @@ class Renderer:
     swapper: Swapper
     identities: list[Any]
     landmarker: Any
-    colour: dict[str, ColorPath] = field(default_factory=dict)
-
-    def color_for(self, frame: Frame) -> ColorPath:
-        config = load_config(self.settings.ocio)
-        space = plate_colorspace(config, self.settings.colorspace, frame.spec).name
-        if space not in self.colour:
-            self.colour[space] = ColorPath(config, space, model_colorspace(config).name)
-        return self.colour[space]
+    colours: Colours
 
 
 @dataclass
@@ -62,10 +55,6 @@ class _Tally:
     faceless: list[int] = field(default_factory=list)
     faces: int = 0
     seconds_swap: float = 0.0
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def output_frames(settings: ShotSettings, plan: ShotPlan) -> tuple[FramePattern, FramePattern, list]:
@@ -83,7 +72,7 @@ def output_frames(settings: ShotSettings, plan: ShotPlan) -> tuple[FramePattern,
             "re-run `ghostswap track` over the whole shot"
         )
     for f in frames:
-        if _same_file(src.path(f), dst.path(f)):
+        if same_file(src.path(f), dst.path(f)):
             raise OutputError(
                 f"{dst.text}: output would overwrite the plate {src.path(f)}; choose another path"
             )
@@ -174,7 +163,7 @@ def _render_batch(
                 f"{src.path(f)}: {plate.width}x{plate.height}, but the track file was made on "
                 f"{renderer.plan.size[0]}x{renderer.plan.size[1]} frames; re-run `ghostswap track`"
             )
-        color = renderer.color_for(plate) if tasks else None
+        color = renderer.colours(plate) if tasks else None
         for task in tasks:
             crop = cut_face(plate.rgba_source(), color, task.kps, task.gain)  # type: ignore[arg-type]
             if crop is not None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ghost_core.color import ColorPath, load_config, model_colorspace, plate_colorspace
 from ghost_core.console import log, progress
+from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import cut_face, face_gain
 from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.render import Renderer, render
@@ -36,7 +37,7 @@ from ghost_core.faces.trackfile import (
 )
 from ghost_core.faces.tracking import link_tracks, select_targets, track_embedding
 from ghost_core.faces.types import Detection
-from ghost_core.io.exr import Frame, read_frame
+from ghost_core.io.exr import read_frame
 from ghost_core.io.memory import streaming_buffers
 from ghost_core.io.sequence import FramePattern, resolve_frames
 from ghost_core.matte import MaskOverrides, MaskParams, choose_params
@@ -91,22 +92,6 @@ def open_swapper(settings: ShotSettings) -> Swapper:
 
         return MorphSwapper()
     raise UsageError(f"unknown swapper {choice!r}; use auto, ghost or morph")
-
-
-class Colours:
-    """One OCIO colour path per plate colour space met in the shot."""
-
-    def __init__(self, settings: ShotSettings) -> None:
-        self.config = load_config(settings.ocio)
-        self.override = settings.colorspace
-        self.model = model_colorspace(self.config).name
-        self.paths: dict[str, ColorPath] = {}
-
-    def __call__(self, frame: Frame) -> ColorPath:
-        space = plate_colorspace(self.config, self.override, frame.spec).name
-        if space not in self.paths:
-            self.paths[space] = ColorPath(self.config, space, self.model)
-        return self.paths[space]
 
 
 def _key(frame: int | None) -> int:
@@ -375,10 +360,10 @@ def render_command(settings: ShotSettings) -> dict[str, Any]:
     else:
         if settings.frames:
             log.warning("no --track file: analysing the whole shot first so this range matches a full render")
-        whole = ShotSettings(**{**settings.__dict__, "frames": None})
+        whole = replace(settings, frames=None)
         shot.settings = whole
         tf = shot.analyse()
         shot.settings = settings
     plan = plan_from_trackfile(tf, settings)
-    renderer = Renderer(settings, plan, shot.swapper, shot.identities, shot.landmarker)
+    renderer = Renderer(settings, plan, shot.swapper, shot.identities, shot.landmarker, shot.colours)
     return render(renderer)

@@ -6,7 +6,6 @@ confident one (GHOST's rule) and says so, since a group photo as source is usual
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 from ghost_core.console import log
 from ghost_core.errors import InputError
 from ghost_core.faces.align import estimate_norm, warp_crop
+from ghost_core.faces.trackfile import SourceRecord
 from ghost_core.io.source_image import read_source_image
 
 
@@ -25,14 +25,6 @@ class SourcePhoto:
     sha256: str
     kps: np.ndarray
     crop: np.ndarray
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_photo(path: str | Path, detector: object) -> SourcePhoto:
@@ -45,7 +37,7 @@ def load_photo(path: str | Path, detector: object) -> SourcePhoto:
     if len(faces) > 1:
         log.warning("%s: %d faces found; using the most confident one", path, len(faces))
     kps = faces[0].kps
-    return SourcePhoto(path, file_sha256(path), kps, warp_crop(image, estimate_norm(kps)))
+    return SourcePhoto(path, SourceRecord.of(path).sha256, kps, warp_crop(image, estimate_norm(kps)))
 
 
 def load_people(groups: Sequence[Sequence[str | Path]], detector: object) -> list[list[SourcePhoto]]:

@@ -41,6 +41,12 @@ class Alignment:
     def inverse(self) -> np.ndarray:
         return cv2.invertAffineTransform(self.matrix)
 
+    def shifted(self, origin: tuple[int, int]) -> Alignment:
+        """The same alignment for an image whose pixel (0, 0) is frame pixel `origin` (x, y)."""
+        matrix = np.array(self.matrix, np.float64, copy=True)
+        matrix[:, 2] += matrix[:, :2] @ np.asarray(origin, np.float64)
+        return Alignment(matrix, self.pose, self.size)
+
 
 def templates(size: int = CROP_SIZE) -> np.ndarray:
     """The five templates scaled to a `size` crop (GHOST uses 224 = 2 × 112)."""

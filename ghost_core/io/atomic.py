@@ -16,6 +16,16 @@ from pathlib import Path
 from ghost_core.errors import OutputError
 
 
+def same_file(a: Path, b: Path) -> bool:
+    """True when two paths name one file (same path, symlink or hard link): outputs must never hit inputs."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def temp_path_for(target: Path) -> Path:
     """Hidden sibling that keeps the extension (image writers pick the format from it)."""
     return target.with_name(f".{target.name}.ghost-{os.getpid()}.tmp{target.suffix}")

@@ -7,7 +7,6 @@ its last chunk). Frames then stream one at a time, so memory stays flat however 
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from ghost_core.color import (
 )
 from ghost_core.console import log, progress
 from ghost_core.errors import OutputError, UsageError
-from ghost_core.io.atomic import check_output_folder, make_output_folder
+from ghost_core.io.atomic import check_output_folder, make_output_folder, same_file
 from ghost_core.io.exr import ALPHA_CHANNEL, COLOUR_CHANNELS, Frame, channel_formats, read_frame, read_header
 from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame, write_rgba
 from ghost_core.io.memory import streaming_buffers
@@ -56,22 +55,13 @@ class ConvertOptions:
     keep_lossy_compression: bool = False
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def _refuse_overlap(src: FramePattern, dst: FramePattern, what: str, frames: list[int | None] | None) -> None:
     """Output must never name an input file: checked on probe frames first, then on the real frames."""
     if not src.is_sequence:
         pairs = [(src.path(None), dst.path(None))]
     else:
         pairs = [(src.path(f), dst.path(f)) for f in (frames if frames is not None else _PROBE_FRAMES)]
-    if any(_same_file(a, b) for a, b in pairs):
+    if any(same_file(a, b) for a, b in pairs):
         raise OutputError(
             f"{dst.text}: {what} would overwrite the input {src.display()}; choose another path"
         )
