@@ -29,3 +29,7 @@ def official_layouts() -> dict[str, dict[str, tuple[int, ...]]]:
     if not KEY_LIST.is_file():
         pytest.fail(f"{KEY_LIST} is missing: CI needs ../shared beside the checkout")
     return _parse_key_list()
+
+
+# Test shots (EXR plates made from ../shared/assets) for engine, job, host and farm tests.
+from tests.shots import dance_plate, short_plate  # noqa: E402, F401  (fixtures)

@@ -9,6 +9,8 @@ Finished frames are skipped on a rerun.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -87,10 +89,35 @@ def _expected(spec: Any, options: WriteOptions) -> list[str]:
     return names
 
 
+def render_digest(renderer: Renderer) -> str:
+    """Everything that decides an output's pixels besides the plate: the track file and every knob.
+
+    Stamped on each frame as `ghost:render_digest`; resume re-renders a frame whose digest differs,
+    so changing a matte or swapper setting never leaves a stale frame behind.
+    """
+    s = renderer.settings
+    knobs = {
+        "track": renderer.plan.digest,
+        "swapper": renderer.swapper.describe(),
+        "model": s.model,
+        "enhance": s.enhance,
+        "colorspace": s.colorspace,
+        "ocio": s.ocio,
+        "erode": s.erode,
+        "feather": s.feather,
+        "brow_lift": s.brow_lift,
+        "matte_name": s.matte_name,
+    }
+    text = json.dumps(knobs, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def render(renderer: Renderer) -> dict[str, Any]:
     settings, plan = renderer.settings, renderer.plan
     src, dst, frames = output_frames(settings, plan)
     options = WriteOptions(matte_name=settings.matte_name)
+    digest = render_digest(renderer)
+    wanted = {"ghost:render_digest": digest}
     tally = _Tally()
     started = time.perf_counter()
     pending: list[Future[None]] = []
@@ -100,12 +127,13 @@ def render(renderer: Renderer) -> dict[str, Any]:
             batch = frames[start : start + settings.batch]
             todo = []
             for f in batch:
-                out = dst.path(f)
-                if not settings.overwrite and is_complete(out, _expected(read_header(src.path(f)), options)):
+                out, plate = dst.path(f), src.path(f)
+                expected = _expected(read_header(plate), options)
+                if not settings.overwrite and is_complete(out, expected, wanted, newer_than=plate):
                     tally.skipped += 1
                 else:
                     todo.append(f)
-            writes = _render_batch(renderer, src, dst, todo, options, tally)
+            writes = _render_batch(renderer, src, dst, todo, options, tally, digest)
             for done in pending:  # the previous batch must be on disk before this one queues
                 done.result()
                 bar.update(1)
@@ -134,6 +162,7 @@ def render(renderer: Renderer) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "swapper": renderer.swapper.describe(),
         "track_digest": plan.digest,
+        "render_digest": digest,
     }
 
 
@@ -152,6 +181,7 @@ def _render_batch(
     todo: list,
     options: WriteOptions,
     tally: _Tally,
+    digest: str,
 ) -> list[Callable[[], None]]:
     """Read, cut and swap a batch; returns one write job per frame (composite + atomic write)."""
     plates: list[Frame] = [read_frame(src.path(f)) for f in todo]
@@ -173,7 +203,7 @@ def _render_batch(
     for job, face in zip(jobs, swapped, strict=True):
         per_frame[job.frame_index].append((job, face))
     return [
-        partial(_write_one, renderer, dst.path(f), f, plate, per_frame.get(i, []), options, tally)
+        partial(_write_one, renderer, dst.path(f), f, plate, per_frame.get(i, []), options, tally, digest)
         for i, (f, plate) in enumerate(zip(todo, plates, strict=True))
     ]
 
@@ -202,6 +232,7 @@ def _write_one(
     faces: list[tuple[_Job, np.ndarray]],
     options: WriteOptions,
     tally: _Tally,
+    digest: str,
 ) -> None:
     from ghost_core.engine.compose import compose_frame
 
@@ -209,6 +240,7 @@ def _write_one(
         "source": str(plate.path),
         "swapper": renderer.swapper.name,
         "track_digest": renderer.plan.digest,
+        "render_digest": digest,
         "faces": len(faces),
     }
     if f is not None:

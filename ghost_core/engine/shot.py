@@ -364,6 +364,11 @@ def render_command(settings: ShotSettings) -> dict[str, Any]:
         shot.settings = whole
         tf = shot.analyse()
         shot.settings = settings
+    return render_shot(shot, settings, tf)
+
+
+def render_shot(shot: Shot, settings: ShotSettings, tf: TrackFile) -> dict[str, Any]:
+    """Render `settings.frames` of an analysed shot with models that are already loaded."""
     plan = plan_from_trackfile(tf, settings)
     renderer = Renderer(settings, plan, shot.swapper, shot.identities, shot.landmarker, shot.colours)
     return render(renderer)

@@ -2,12 +2,14 @@
 
 A frame counts as finished only if it opens as an EXR, carries every expected channel, has the
 `ghost:complete` marker GhostSwap writes, and its last chunk decodes. Files from other tools, a
-different layout or a copy cut short are rendered again.
+different layout or a copy cut short are rendered again. Callers can also demand header values
+(`attributes`: render passes its settings digest, so a changed knob re-renders) and an input the
+output must be newer than (`newer_than`: a re-rendered upstream plate makes the frame stale).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ghost_core.errors import InputError
@@ -15,10 +17,17 @@ from ghost_core.io.exr import check_pixels_present, open_exr
 from ghost_core.io.exr_write import COMPLETE_MARKER
 
 
-def is_complete(path: Path, expected_channels: Iterable[str]) -> bool:
-    """True if `path` is a finished GhostSwap frame with all `expected_channels`."""
+def is_complete(
+    path: Path,
+    expected_channels: Iterable[str],
+    attributes: Mapping[str, str] | None = None,
+    newer_than: Path | None = None,
+) -> bool:
+    """True if `path` is a finished GhostSwap frame with all `expected_channels` (and `attributes`)."""
     path = Path(path)
     if not path.is_file():
+        return False
+    if newer_than is not None and Path(newer_than).stat().st_mtime_ns > path.stat().st_mtime_ns:
         return False
     try:
         with open_exr(path) as inp:
@@ -27,6 +36,9 @@ def is_complete(path: Path, expected_channels: Iterable[str]) -> bool:
                 return False
             if spec.get_int_attribute(COMPLETE_MARKER, 0) != 1:
                 return False
+            for name, value in (attributes or {}).items():
+                if spec.get_string_attribute(name, "") != value:
+                    return False
             check_pixels_present(inp, path)
     except InputError:
         return False

@@ -7,15 +7,16 @@ import os
 import platform
 from typing import Any
 
-import onnxruntime as ort
-import torch
-
 from ghost_core import __version__
-from ghost_core.runtime.devices import ort_providers
 
 
 def machine_report() -> dict[str, Any]:
     """Versions, accelerators and the providers onnxruntime would use, in preference order."""
+    import onnxruntime as ort
+    import torch
+
+    from ghost_core.runtime.devices import ort_providers
+
     providers = ort_providers("auto")
     cuda = torch.cuda.is_available()
     return {

@@ -1,0 +1,46 @@
+"""`ghostswap job check` and `ghostswap bake`: parsing only; schema, cache and bake own the logic."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ghost_core.jobs.cache import resolve_job
+from ghost_core.jobs.schema import job_to_dict, load_job
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    job = sub.add_parser("job", help="check a job file and show where its results go")
+    commands = job.add_subparsers(dest="job_command", metavar="SUBCOMMAND", required=True)
+    check = commands.add_parser("check", help="validate a job; print its output, track file and hash")
+    check.add_argument("file", metavar="JOB", help="job file (JSON)")
+    check.set_defaults(func=_check)
+
+    bake = sub.add_parser("bake", help="run a job: track the shot when needed, then render (hosts use this)")
+    bake.add_argument("--job", required=True, metavar="FILE", help="job file (JSON)")
+    bake.add_argument("--frames", metavar="SPEC", help="frames to render (default: the job's, else all)")
+    bake.set_defaults(func=_bake)
+
+
+def _check(args: argparse.Namespace) -> dict[str, Any]:
+    job = load_job(args.file)
+    resolved = resolve_job(job)
+    s = resolved.settings
+    summary = {
+        "job": str(args.file),
+        "output": s.out,
+        "track_file": s.track,
+        "params_hash": resolved.params_hash,
+        "cache_dir": str(resolved.cache_dir) if resolved.cache_dir else None,
+        "frames": s.frames,
+    }
+    if not args.json:
+        for key, value in summary.items():
+            print(f"{key:<12} {value}")
+    return {**summary, "resolved": job_to_dict(job)}
+
+
+def _bake(args: argparse.Namespace) -> dict[str, Any]:
+    from ghost_core.jobs.bake import bake
+
+    return bake(load_job(args.job), frames=args.frames)
