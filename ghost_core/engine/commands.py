@@ -9,6 +9,7 @@ from typing import Any
 
 from ghost_core.engine.settings import SWAPPERS, ShotSettings
 from ghost_core.errors import UsageError
+from ghost_core.executors.base import EXECUTORS
 
 
 def _shot_arguments(parser: argparse.ArgumentParser) -> None:
@@ -110,6 +111,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     render.add_argument(
         "--overwrite", action="store_true", default=None, help="re-render frames that are complete"
     )
+    scale = render.add_argument_group("scale-out (default: render in this process)")
+    scale.add_argument("--executor", choices=EXECUTORS, default="local", help="local, or ray: a Ray cluster")
+    scale.add_argument(
+        "--address", metavar="HOST:PORT", help="Ray head to join (default: start a private local Ray)"
+    )
+    scale.add_argument("--workers", type=int, metavar="N", help="Ray workers (default: one per GPU, or CPU)")
+    scale.add_argument("--chunk", type=int, metavar="N", help="frames per Ray work item (default: 8)")
     render.set_defaults(func=_render)
 
     demo = sub.add_parser("demo", help="render a short built-in shot and a review contact sheet")
@@ -130,12 +138,13 @@ def _track(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _render(args: argparse.Namespace) -> dict[str, Any]:
-    from ghost_core.engine.shot import render_command
+    from ghost_core.executors import ExecutorOptions, open_executor
 
     settings = _settings(args, args.out)
     if args.job and not args.track and settings.track and not Path(settings.track).is_file():
         settings = replace(settings, track=None)  # not tracked yet: analyse in memory, as without a job
-    return render_command(settings)
+    options = ExecutorOptions(args.executor, args.address, args.workers, args.chunk)
+    return open_executor(options).render(settings)
 
 
 def _demo(args: argparse.Namespace) -> dict[str, Any]:

@@ -315,13 +315,18 @@ def plan_from_trackfile(tf: TrackFile, settings: ShotSettings) -> ShotPlan:
     return plan
 
 
-def _check_sources(tf: TrackFile, shot: Shot, path: str) -> None:
-    now = [r.sha256 for r in _source_records(shot.people)]
-    then = [r.sha256 for r in tf.sources]
-    if now != then:
+def load_track(settings: ShotSettings) -> TrackFile:
+    """The `--track` file, checked against these source photos (hashes) and this kind of plate."""
+    assert settings.track
+    tf = load_trackfile(settings.track)
+    now = [SourceRecord.of(p).sha256 for group in settings.sources for p in group]
+    if now != [r.sha256 for r in tf.sources]:
         raise UsageError(
-            f"{path} was made with other source photos; re-run `ghostswap track` with these sources"
+            f"{settings.track} was made with other source photos; re-run `ghostswap track` with these sources"
         )
+    if FramePattern.parse(tf.plate).is_sequence != FramePattern.parse(settings.plate).is_sequence:
+        raise UsageError(f"{settings.track} was made for {tf.plate}, not {settings.plate}")
+    return tf
 
 
 # ---------------------------------------------------------------------------------------- commands
@@ -350,21 +355,17 @@ def track_command(settings: ShotSettings, out: str) -> dict[str, Any]:
     }
 
 
-def render_command(settings: ShotSettings) -> dict[str, Any]:
-    shot = Shot(settings)
+def shot_track(shot: Shot, settings: ShotSettings) -> TrackFile:
+    """The `--track` file if given, else the whole shot analysed now (so any range matches a full render)."""
     if settings.track:
-        tf = load_trackfile(settings.track)
-        _check_sources(tf, shot, settings.track)
-        if FramePattern.parse(tf.plate).is_sequence != shot.pattern.is_sequence:
-            raise UsageError(f"{settings.track} was made for {tf.plate}, not {settings.plate}")
-    else:
-        if settings.frames:
-            log.warning("no --track file: analysing the whole shot first so this range matches a full render")
-        whole = replace(settings, frames=None)
-        shot.settings = whole
-        tf = shot.analyse()
+        return load_track(settings)
+    if settings.frames:
+        log.warning("no --track file: analysing the whole shot first so this range matches a full render")
+    shot.settings = replace(settings, frames=None)
+    try:
+        return shot.analyse()
+    finally:
         shot.settings = settings
-    return render_shot(shot, settings, tf)
 
 
 def render_shot(shot: Shot, settings: ShotSettings, tf: TrackFile) -> dict[str, Any]:
@@ -372,3 +373,9 @@ def render_shot(shot: Shot, settings: ShotSettings, tf: TrackFile) -> dict[str, 
     plan = plan_from_trackfile(tf, settings)
     renderer = Renderer(settings, plan, shot.swapper, shot.identities, shot.landmarker, shot.colours)
     return render(renderer)
+
+
+def render_command(settings: ShotSettings) -> dict[str, Any]:
+    """`ghostswap render` in this process (the local executor)."""
+    shot = Shot(settings)
+    return render_shot(shot, settings, shot_track(shot, settings))

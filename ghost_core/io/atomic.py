@@ -26,9 +26,12 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def temp_path_for(target: Path) -> Path:
-    """Hidden sibling that keeps the extension (image writers pick the format from it)."""
-    return target.with_name(f".{target.name}.ghost-{os.getpid()}.tmp{target.suffix}")
+def temp_path_for(target: Path, pid: int | None = None) -> Path:
+    """Hidden sibling that keeps the extension (image writers pick the format from it).
+
+    `pid` names another process's temp file: a farm driver removes the one a killed worker left.
+    """
+    return target.with_name(f".{target.name}.ghost-{os.getpid() if pid is None else pid}.tmp{target.suffix}")
 
 
 def _fsync_path(path: Path, directory: bool = False) -> None:

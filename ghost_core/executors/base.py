@@ -1,0 +1,71 @@
+"""The `Executor` interface: where `ghostswap render` runs the frames of one shot.
+
+ShotSettings says what the pixels are; `ExecutorOptions` says where they are computed (this
+process, or a Ray cluster). Every executor renders from one track file, so any split of the
+frames gives the same pixels as one whole-shot render.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ghost_core.errors import UsageError
+
+if TYPE_CHECKING:  # the CLI imports this module while parsing: keep it light
+    from ghost_core.engine.settings import ShotSettings
+    from ghost_core.faces.trackfile import TrackFile
+
+EXECUTORS = ("local", "ray")
+
+
+@dataclass
+class ExecutorOptions:
+    """`--executor`, `--address`, `--workers`, `--chunk`: scale-out choices, kept out of ShotSettings."""
+
+    name: str = "local"
+    address: str | None = None
+    workers: int | None = None
+    chunk: int | None = None
+
+    def check(self) -> None:
+        if self.name not in EXECUTORS:
+            raise UsageError(f"unknown executor {self.name!r}; use {' or '.join(EXECUTORS)}")
+        if self.name == "local":
+            given = [flag for flag, value in self._cluster_flags() if value is not None]
+            if given:
+                raise UsageError(f"{', '.join(given)} only apply to --executor ray")
+        for flag, value in (("--workers", self.workers), ("--chunk", self.chunk)):
+            if value is not None and value < 1:
+                raise UsageError(f"{flag} must be 1 or more, not {value}")
+
+    def _cluster_flags(self) -> list[tuple[str, object]]:
+        return [("--address", self.address), ("--workers", self.workers), ("--chunk", self.chunk)]
+
+
+class Executor(ABC):
+    """Renders the frames a ShotSettings asks for and returns `render`'s summary dict."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def render(self, settings: ShotSettings, track: TrackFile | None = None) -> dict[str, Any]:
+        """Render `settings.frames` (all by default) to `settings.out`.
+
+        `track` is the shot's analysis; when None the executor reads `settings.track` or, without
+        one, analyses the whole shot first (once, on the driver).
+        """
+
+
+def open_executor(options: ExecutorOptions | None = None) -> Executor:
+    """The executor named by `options` (local by default)."""
+    options = options or ExecutorOptions()
+    options.check()
+    if options.name == "ray":
+        from ghost_core.executors.ray_executor import RayExecutor
+
+        return RayExecutor(options)
+    from ghost_core.executors.local import LocalExecutor
+
+    return LocalExecutor()
