@@ -203,7 +203,8 @@ class _Farm:
         self.gpu = self._use_gpu(settings.device)
         resources = {"num_gpus": 1} if self.gpu else {"num_cpus": 1}
         self.actor = ray.remote(ShotWorker).options(max_restarts=0, max_task_retries=0, **resources)
-        device = "cuda" if self.gpu else settings.device  # Ray sets CUDA_VISIBLE_DEVICES per actor
+        # Ray gives each actor its own GPU through CUDA_VISIBLE_DEVICES, so cuda:N means "a GPU" here.
+        device = "cuda" if settings.device.startswith("cuda") else settings.device
         self.worker_settings = replace(settings, device=device, frames=None)
         self.track_ref = ray.put(tf)
         self.workers = min(options.workers or self._slots_in_cluster(), len(self.chunks)) or 1
@@ -218,8 +219,9 @@ class _Farm:
         self.tally = _Tally()
 
     def _use_gpu(self, device: str) -> bool:
+        """cuda / tensorrt need a GPU per worker; auto takes one when the cluster has any."""
         gpus = self.ray.cluster_resources().get("GPU", 0)
-        if device.startswith("cuda"):
+        if device.startswith("cuda") or device == "tensorrt":
             if gpus < 1:
                 raise UsageError(
                     f"--device {device}, but the Ray cluster has no GPU; start GPU workers with "

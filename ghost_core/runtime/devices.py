@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import onnxruntime as ort
-import torch
 
 from ghost_core.errors import UsageError
+
+if TYPE_CHECKING:  # torch loads lazily: onnxruntime-only paths (detectors, a farm driver) never need it
+    import torch
 
 DEVICES = ("auto", "cpu", "cuda", "tensorrt")
 PRECISIONS = ("auto", "fp32", "fp16")
@@ -40,6 +42,8 @@ def ort_is_gpu(providers: list[Any]) -> bool:
 
 
 def torch_device(device: str = "auto") -> torch.device:
+    import torch
+
     if device not in DEVICES:
         raise UsageError(f"unknown device {device!r}: use one of {', '.join(DEVICES)}")
     if device in ("cuda", "tensorrt") and not torch.cuda.is_available():

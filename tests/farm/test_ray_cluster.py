@@ -3,7 +3,7 @@
 The head and the second node are `ray start` processes, each in a session of its own; their
 members are found by the recorded session id and killed by pid (never `ray stop`, which kills
 Ray processes by name). Ray's temp dir is a short per-run /tmp/rayXXXX (unix socket paths are
-limited to ~107 bytes). Every step has a timeout. The shot is 16 frames of dance.mp4 as ACEScg
+limited to ~107 bytes). Every step has a timeout. The shot is 12 frames of dance.mp4 as ACEScg
 half EXR with the morph swapper.
 """
 
@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 RAY = Path(sys.executable).with_name("ray")
 SOURCE = str(ASSETS / "faces" / "elon_musk.jpg")
 OFFLINE = ["--swapper", "morph", "--detector", "retinaface", "--landmarker", "mesh"]
-FRAMES = 16
+FRAMES = 12
 STEP_TIMEOUT_S = 60
 
 
@@ -109,23 +110,50 @@ class Cluster:
         )
         self.start_node("worker", f"--address={self.address}")
 
+    def start_in_background(self) -> None:
+        """Boot the nodes while the shot is tracked and rendered locally (both take seconds)."""
+        self.thread = threading.Thread(target=self._boot, daemon=True)
+        self.error: BaseException | None = None
+        self.thread.start()
+
+    def _boot(self) -> None:
+        try:
+            self.start()
+        except BaseException as exc:
+            self.error = exc
+
+    def wait(self) -> Cluster:
+        self.thread.join(timeout=2 * STEP_TIMEOUT_S)
+        assert not self.thread.is_alive(), "ray start did not return"
+        if self.error is not None:
+            raise self.error
+        return self
+
     def kill(self, name: str) -> None:
-        kill_session(self.sessions[name], grace_s=0.0 if name == "worker" else 3.0)
+        kill_session(self.sessions[name], grace_s=0.0)
 
     def stop(self) -> None:
+        if getattr(self, "thread", None) is not None:
+            self.thread.join(timeout=2 * STEP_TIMEOUT_S)  # sessions started late must be recorded first
         for name in reversed(list(self.sessions)):
-            kill_session(self.sessions[name])
+            kill_session(self.sessions[name], grace_s=1.0)
         shutil.rmtree(self.temp_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
+def booting_cluster() -> Iterator[Cluster]:
     c = Cluster()
     try:
-        c.start()
+        c.start_in_background()
         yield c
     finally:
         c.stop()
+
+
+@pytest.fixture
+def cluster(booting_cluster: Cluster, shot: dict[str, str]) -> Cluster:
+    """The cluster, once up (it boots while the `shot` fixture tracks and renders locally)."""
+    return booting_cluster.wait()
 
 
 @pytest.fixture(scope="module")
@@ -141,12 +169,17 @@ def shot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {"plate": plate, "track": track, "local": local, "folder": str(folder)}
 
 
-def render_command(shot: dict[str, str], out: str, cluster: Cluster) -> list[str]:
+def render_args(shot: dict[str, str], out: str, *extra: str) -> list[str]:
     return [
-        sys.executable, "-m", "ghost_core.cli", "--json", "render",
-        "--plate", shot["plate"], "--source", SOURCE, "--track", shot["track"], "--out", out,
-        *OFFLINE, "--executor", "ray", "--address", cluster.address, "--workers", "2", "--chunk", "2",
+        "render", "--plate", shot["plate"], "--source", SOURCE, "--track", shot["track"],
+        "--out", out, *OFFLINE, *extra,
     ]  # fmt: skip
+
+
+def render_command(shot: dict[str, str], out: str, cluster: Cluster) -> list[str]:
+    """The driver's command line: two workers, two-frame chunks, on the test cluster."""
+    cluster_args = ["--executor", "ray", "--address", cluster.address, "--workers", "2", "--chunk", "2"]
+    return [sys.executable, "-m", "ghost_core.cli", "--json", *render_args(shot, out, *cluster_args)]
 
 
 def driver(argv: list[str], cluster: Cluster) -> subprocess.Popen[str]:
@@ -223,3 +256,36 @@ def test_killing_a_node_mid_run_still_completes_the_shot(cluster: Cluster, shot:
     assert summary["written"] + summary["skipped_complete"] == FRAMES
     assert_same_pixels(shot["local"], out)
     assert leftovers(out) == [], "a killed worker's temp file was left beside the frames"
+
+
+def test_unreachable_address_fails_fast_with_the_fix(
+    shot: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = str(Path(shot["folder"]) / "nowhere" / "swap.####.exr")
+    dead = f"127.0.0.1:{free_port()}"  # nothing listens there
+    started = time.monotonic()
+    code = cli.main(render_args(shot, out, "--executor", "ray", "--address", dead))
+    assert code == 2
+    assert time.monotonic() - started < STEP_TIMEOUT_S
+    err = capsys.readouterr().err
+    assert f"cannot reach the Ray head at {dead}" in err and "ray start --head" in err
+    assert not FramePattern.parse(out).discover()
+
+
+def test_missing_ray_names_the_extra(
+    shot: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError, as without the wheel
+    out = str(Path(shot["folder"]) / "no_ray" / "swap.####.exr")
+    assert cli.main(render_args(shot, out, "--executor", "ray")) == 2
+    assert "pip install 'ghostswap[ray]'" in capsys.readouterr().err
+
+
+def test_cluster_options_need_the_ray_executor(
+    shot: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = str(Path(shot["folder"]) / "local_workers" / "swap.####.exr")
+    assert cli.main(render_args(shot, out, "--workers", "2")) == 2
+    assert "--workers only apply to --executor ray" in capsys.readouterr().err
+    assert cli.main(render_args(shot, out, "--executor", "ray", "--chunk", "0")) == 2
+    assert "--chunk must be 1 or more" in capsys.readouterr().err
