@@ -182,8 +182,8 @@ class RayExecutor(Executor):
 class _Farm:
     """The driver loop: start workers, stream chunks with backpressure, re-queue lost chunks.
 
-    Each worker gets its first IN_FLIGHT chunks while it is still loading (they run right after
-    the load, with no round trip). Chunks held by a worker that has not loaded after RECLAIM_S
+    Each worker of the first batch gets IN_FLIGHT chunks while it is still loading (they run right
+    after the load, with no round trip). Chunks held by a worker that has not loaded after RECLAIM_S
     (no free GPU for it, a slow node) go back to the queue once the others run out of work; if
     both copies run, the second finds the frames complete, or writes the same bytes atomically.
     """
@@ -293,9 +293,17 @@ class _Farm:
         slot.busy += 1
 
     def _dispatch(self) -> None:
-        """Give each worker chunks until it has IN_FLIGHT (backpressure: the rest wait here)."""
+        """Give each worker chunks until it has IN_FLIGHT (backpressure: the rest wait here).
+
+        A worker still loading gets chunks only while no other worker is ready: at the start (so
+        every worker begins as soon as it has loaded), or when all ready ones were lost. A
+        replacement that may never find a free GPU does not hold chunks the survivors could render.
+        """
+        anyone_ready = any(slot.ready and not slot.lost for slot in self.slots)
         for slot in self.slots:
-            while self.queue and not slot.lost and slot.busy < IN_FLIGHT:
+            if slot.lost or (anyone_ready and not slot.ready):
+                continue
+            while self.queue and slot.busy < IN_FLIGHT:
                 index = self.queue.popleft()
                 if index not in self.done:
                     self._submit(slot, index)
