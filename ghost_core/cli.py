@@ -15,13 +15,23 @@ Registrar = Callable[[argparse._SubParsersAction], None]
 
 
 def _registrars() -> list[Registrar]:
+    from ghost_core.datasets.commands import register as register_dataset
     from ghost_core.engine.commands import register as register_shot
+    from ghost_core.evaluation.commands import register as register_eval
     from ghost_core.io.commands import register as register_frames
     from ghost_core.jobs.commands import register as register_jobs
     from ghost_core.models_store.commands import register as register_models
     from ghost_core.runtime.doctor import register as register_doctor
 
-    return [register_doctor, register_models, register_frames, register_shot, register_jobs]
+    return [
+        register_doctor,
+        register_models,
+        register_frames,
+        register_shot,
+        register_jobs,
+        register_dataset,
+        register_eval,
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
