@@ -16,12 +16,13 @@ Registrar = Callable[[argparse._SubParsersAction], None]
 
 def _registrars() -> list[Registrar]:
     from ghost_core.engine.commands import register as register_shot
+    from ghost_core.farm.commands import register as register_farm
     from ghost_core.io.commands import register as register_frames
     from ghost_core.jobs.commands import register as register_jobs
     from ghost_core.models_store.commands import register as register_models
     from ghost_core.runtime.doctor import register as register_doctor
 
-    return [register_doctor, register_models, register_frames, register_shot, register_jobs]
+    return [register_doctor, register_models, register_frames, register_shot, register_jobs, register_farm]
 
 
 def build_parser() -> argparse.ArgumentParser:
