@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ghost_core.errors import UsageError
 from ghost_core.farm.model import FarmJob, Run
 
 QUOTE = "<QUOTE>"  # Deadline replaces it with a double quote when it builds the command line
@@ -56,7 +57,7 @@ def _key_values(pairs: list[tuple[str, object]]) -> str:
     for key, value in pairs:
         text = str(value)
         if "\n" in text or "\r" in text:
-            raise ValueError(f"Deadline job files hold one line per key; {key} has a line break")
+            raise UsageError(f"Deadline job files hold one line per key; {key} has a line break: {text!r}")
         lines.append(f"{key}={text}")
     return "\n".join(lines) + "\n"
 

@@ -27,6 +27,10 @@ PHOTO = str(ASSETS / "faces" / "elon_musk.jpg")
 FRAMES = range(1001, 1005)
 
 
+def _job_param(job: Path) -> list[str]:
+    return ["-p", f"JobFile={job}", "--output", "json"]
+
+
 def _openjd() -> str:
     exe = Path(sys.executable).with_name("openjd")
     if not exe.is_file():
@@ -64,8 +68,7 @@ def farm_run(short_plate: str, tmp_path_factory: pytest.TempPathFactory) -> dict
     check = subprocess.run([openjd, "check", str(template)], capture_output=True, text=True, timeout=120)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     run = subprocess.run(
-        [openjd, "run", str(template), "--step", "Render", "--run-dependencies"]
-        + ["-p", f"JobFile={job}", "--output", "json"],
+        [openjd, "run", str(template), "--step", "Render", "--run-dependencies", *_job_param(job)],
         capture_output=True,
         text=True,
         timeout=600,
