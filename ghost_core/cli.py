@@ -18,6 +18,7 @@ def _registrars() -> list[Registrar]:
     from ghost_core.datasets.commands import register as register_dataset
     from ghost_core.engine.commands import register as register_shot
     from ghost_core.evaluation.commands import register as register_eval
+    from ghost_core.farm.commands import register as register_farm
     from ghost_core.io.commands import register as register_frames
     from ghost_core.jobs.commands import register as register_jobs
     from ghost_core.models_store.commands import register as register_models
@@ -31,6 +32,7 @@ def _registrars() -> list[Registrar]:
         register_jobs,
         register_dataset,
         register_eval,
+        register_farm,
     ]
 
 
