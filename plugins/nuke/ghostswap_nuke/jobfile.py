@@ -180,7 +180,7 @@ def frame_path(pattern: str, frame: int) -> str:
         width = len(match.group(0))
     else:
         width = int(match.group(1) or match.group(2) or 1)
-    return pattern[: match.start()] + str(frame).zfill(width) + pattern[match.end():]
+    return pattern[: match.start()] + str(frame).zfill(width) + pattern[match.end() :]
 
 
 def missing_frames(pattern: str, first: int, last: int) -> List[int]:
@@ -198,15 +198,28 @@ def status_text(pattern: Optional[str], first: int, last: int) -> str:
     return f"{spec.NOT_BAKED} ({len(missing)} of {last - first + 1} frames missing)"
 
 
-def farm_commands(exe: str, job_path: str, frames: str, farm_available: bool, manager: str, out_dir: str
-                  ) -> Dict[str, Any]:
+def farm_commands(
+    exe: str, job_path: str, frames: str, farm_available: bool, manager: str, out_dir: str
+) -> Dict[str, Any]:
     """What "Farm bake" does: submit through `ghostswap farm` when it exists, else say what to run.
 
     Returns {"argv": [...]} to run, or {"message": text} telling the artist the two commands.
     """
     if farm_available:
-        return {"argv": [exe, "--json", "farm", "submit", "--job", job_path, "--manager", manager,
-                         "--out", out_dir]}
+        return {
+            "argv": [
+                exe,
+                "--json",
+                "farm",
+                "submit",
+                "--job",
+                job_path,
+                "--manager",
+                manager,
+                "--out",
+                out_dir,
+            ]
+        }
     message = (
         f"Job written to {job_path}\nRun on the farm (one track task, then render chunks):\n"
         f"  ghostswap track --job {job_path}\n  ghostswap render --job {job_path} --frames {frames}"

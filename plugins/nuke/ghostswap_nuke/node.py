@@ -194,8 +194,10 @@ def knob_changed(node: Any = None, knob: Any = None) -> None:
 
 def farm_available(exe: str) -> bool:
     try:
-        return subprocess.call([exe, "farm", "--help"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL) == 0
+        return (
+            subprocess.call([exe, "farm", "--help"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            == 0
+        )
     except OSError:
         return False
 
@@ -207,7 +209,10 @@ def farm_bake(node: Any = None) -> Optional[Dict[str, Any]]:
         exe = jobfile.find_exe(str(knob_values(node).get("ghostswap_exe") or ""))
         prepared = prepare_job(node)
         plan = jobfile.farm_commands(
-            exe, prepared["path"], prepared["job"]["frames"], farm_available(exe),
+            exe,
+            prepared["path"],
+            prepared["job"]["frames"],
+            farm_available(exe),
             os.environ.get("GHOSTSWAP_FARM_MANAGER", "openjd"),
             os.path.join(prepared["layout"].node_dir, "farm"),
         )

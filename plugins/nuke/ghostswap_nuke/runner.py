@@ -47,7 +47,7 @@ def parse_summary(stdout: str, returncode: int, stderr: str, argv: Sequence[str]
     text = stdout.strip()
     if text:
         try:
-            summary = json.loads(text[text.index("{"):])
+            summary = json.loads(text[text.index("{") :])
         except ValueError:
             summary = {}
     if returncode == 0 and summary.get("ok", True) and summary:

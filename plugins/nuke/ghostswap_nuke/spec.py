@@ -151,17 +151,36 @@ def gizmo_text(version: str = "13.0 v1") -> str:
         ("Write", [("file", '""'), ("file_type", "exr"), ("channels", "rgb"), ("name", WRITE_SOURCE)]),
         ("Input", [("inputs", "0"), ("name", INPUTS[0]), ("number", "0")]),
         ("set", "Nplate [stack 0]"),
-        ("Write", [
-            ("file", '""'), ("file_type", "exr"), ("channels", "rgba"),
-            ("datatype", '"16 bit half"'), ("colorspace", "scene_linear"), ("name", WRITE_PLATE),
-        ]),
-        ("Read", [
-            ("inputs", "0"), ("file", _nk_string(READ_TEMPLATE)), ("on_error", "black"),
-            ("raw", "true"), ("name", READ_CACHE),
-        ]),
-        ("Shuffle", [
-            ("in", "rgba"), ("in2", "ghost"), ("alpha", "red2"), ("name", SHUFFLE_MATTE),
-        ]),
+        (
+            "Write",
+            [
+                ("file", '""'),
+                ("file_type", "exr"),
+                ("channels", "rgba"),
+                ("datatype", '"16 bit half"'),
+                ("colorspace", "scene_linear"),
+                ("name", WRITE_PLATE),
+            ],
+        ),
+        (
+            "Read",
+            [
+                ("inputs", "0"),
+                ("file", _nk_string(READ_TEMPLATE)),
+                ("on_error", "black"),
+                ("raw", "true"),
+                ("name", READ_CACHE),
+            ],
+        ),
+        (
+            "Shuffle",
+            [
+                ("in", "rgba"),
+                ("in2", "ghost"),
+                ("alpha", "red2"),
+                ("name", SHUFFLE_MATTE),
+            ],
+        ),
         ("push", "$Nplate"),
         ("Switch", [("inputs", "2"), ("which", "0"), ("name", SWITCH_BAKED)]),
         ("Output", [("name", OUTPUT)]),

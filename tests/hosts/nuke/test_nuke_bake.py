@@ -66,8 +66,17 @@ def baked(short_plate: str, ghostswap_exe: str, tmp_path_factory: pytest.TempPat
         summary = ghostswap_nuke.bake(group)
         executed = list(fake_nuke.executed)
         tasks = list(fake_nuke.progress_tasks)
-    return {"tmp": tmp, "group": group, "summary": summary, "argv": argv_log(log), "executed": executed,
-            "tasks": tasks, "messages": list(fake_nuke.messages), "exe": ghostswap_exe, "plate": short_plate}
+    return {
+        "tmp": tmp,
+        "group": group,
+        "summary": summary,
+        "argv": argv_log(log),
+        "executed": executed,
+        "tasks": tasks,
+        "messages": list(fake_nuke.messages),
+        "exe": ghostswap_exe,
+        "plate": short_plate,
+    }
 
 
 def test_bake_writes_the_plate_then_runs_ghostswap_bake_with_the_job(baked: dict[str, Any]) -> None:
@@ -124,8 +133,21 @@ def test_baked_pixels_equal_a_direct_ghostswap_render(baked: dict[str, Any]) -> 
     plate = str(baked["tmp"] / "cache" / "GhostSwap1" / "plate" / "plate.####.exr")
     direct = baked["tmp"] / "direct" / "swap.####.exr"
     subprocess.run(
-        [baked["exe"], "-q", "render", "--plate", plate, "--source", PHOTO, "--swapper", "morph",
-         "--colorspace", "scene_linear", "--out", str(direct)],
+        [
+            baked["exe"],
+            "-q",
+            "render",
+            "--plate",
+            plate,
+            "--source",
+            PHOTO,
+            "--swapper",
+            "morph",
+            "--colorspace",
+            "scene_linear",
+            "--out",
+            str(direct),
+        ],
         check=True,
     )
     for frame in range(FIRST, LAST + 1):

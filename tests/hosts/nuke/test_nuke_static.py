@@ -15,8 +15,24 @@ from tests.hosts.nuke.conftest import PLUGIN
 
 GIZMO = PLUGIN / "gizmos" / "GhostSwap.gizmo"
 SOURCES = sorted([PLUGIN / "init.py", PLUGIN / "menu.py", *(PLUGIN / "ghostswap_nuke").glob("*.py")])
-BUILTIN_KNOBS = {"name", "label", "disable", "knobChanged", "file", "first", "last", "origfirst",
-                 "origlast", "which", "in", "in2", "alpha", "datatype", "colorspace", "file_type"}
+BUILTIN_KNOBS = {
+    "name",
+    "label",
+    "disable",
+    "knobChanged",
+    "file",
+    "first",
+    "last",
+    "origfirst",
+    "origlast",
+    "which",
+    "in",
+    "in2",
+    "alpha",
+    "datatype",
+    "colorspace",
+    "file_type",
+}
 
 
 def _gizmo_nodes(text: str) -> list[tuple[str, dict[str, str]]]:
@@ -38,12 +54,22 @@ def _knobs_the_python_reads() -> set[str]:
     names = set()
     for path in (PLUGIN / "ghostswap_nuke").glob("*.py"):
         for item in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(item, ast.Subscript) and isinstance(item.value, ast.Name)
-                    and item.value.id in ("node", "group", "values") and isinstance(item.slice, ast.Constant)):
+            if (
+                isinstance(item, ast.Subscript)
+                and isinstance(item.value, ast.Name)
+                and item.value.id in ("node", "group", "values")
+                and isinstance(item.slice, ast.Constant)
+            ):
                 names.add(item.slice.value)
-            elif (isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute)
-                  and item.func.attr == "get" and isinstance(item.func.value, ast.Name)
-                  and item.func.value.id == "values" and item.args and isinstance(item.args[0], ast.Constant)):
+            elif (
+                isinstance(item, ast.Call)
+                and isinstance(item.func, ast.Attribute)
+                and item.func.attr == "get"
+                and isinstance(item.func.value, ast.Name)
+                and item.func.value.id == "values"
+                and item.args
+                and isinstance(item.args[0], ast.Constant)
+            ):
                 names.add(item.args[0].value)
     return names
 
@@ -77,7 +103,8 @@ def test_gizmo_layout_one_output_named_inputs_and_the_read_on_the_cache_template
     assert reads[0]["file"] == '"\\[value parent.ghost_output]"'
     assert "ghost_output" in _user_knobs(text)
     names = {k["name"] for _, k in nodes}
-    assert {spec.WRITE_PLATE, spec.WRITE_SOURCE, spec.READ_CACHE, spec.SHUFFLE_MATTE, spec.SWITCH_BAKED} <= names
+    internal = {spec.WRITE_PLATE, spec.WRITE_SOURCE, spec.READ_CACHE, spec.SHUFFLE_MATTE, spec.SWITCH_BAKED}
+    assert internal <= names
     for cls, knobs in nodes:
         unknown = set(knobs) - BUILTIN_KNOBS - {"inputs", "number", "channels", "on_error", "raw"}
         assert not unknown, f"{cls} sets knobs the fake Nuke does not know: {unknown}"
