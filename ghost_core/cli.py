@@ -48,7 +48,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in _registrars():
         register(sub)
+    _accept_global_options_anywhere(sub)
     return parser
+
+
+def _accept_global_options_anywhere(sub: argparse._SubParsersAction) -> None:
+    """`ghostswap bake --job F --json` works as well as `ghostswap --json bake --job F`.
+
+    Each sub-command also accepts --json/-q/-v; SUPPRESS defaults leave the top-level values alone
+    unless the option is given after the command.
+    """
+    for parser in sub.choices.values():
+        nested = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            for inner in nested:
+                _accept_global_options_anywhere(inner)
+            continue
+        extra = parser.add_argument_group("output")
+        hidden = argparse.SUPPRESS
+        extra.add_argument("--json", action="store_true", default=hidden, help="JSON summary on stdout")
+        extra.add_argument("-q", "--quiet", action="store_true", default=hidden, help="errors only")
+        extra.add_argument("-v", "--verbose", action="count", default=hidden, help="more log detail")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
