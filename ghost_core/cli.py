@@ -36,7 +36,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in _registrars():
         register(sub)
+    _accept_json_anywhere(parser)
     return parser
+
+
+def _accept_json_anywhere(parser: argparse.ArgumentParser) -> None:
+    """Let `--json` follow the subcommand too (`ghostswap bake --job F --json`), as hosts write it.
+
+    SUPPRESS keeps a subcommand from resetting a `--json` given before it.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if "--json" not in child._option_string_actions:
+                    child.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+                _accept_json_anywhere(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
