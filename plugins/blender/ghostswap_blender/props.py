@@ -11,6 +11,13 @@ SWAPPERS = (
     ("morph", "Morph", "Offline landmark morph, no downloads (previews and tests)"),
 )
 
+FARM_MANAGERS = (
+    ("openjd", "Open Job Description", "OpenJD template (openjd run locally, AWS Deadline Cloud)"),
+    ("deadline", "Deadline 10", "Thinkbox Deadline 10 job files"),
+    ("opencue", "OpenCue", "OpenCue outline"),
+    ("tractor", "Tractor", "Pixar Tractor job"),
+)
+
 
 class GhostSwapPreferences(bpy.types.AddonPreferences):
     """Where the engine lives and where bakes go; shared by every scene."""
@@ -56,8 +63,8 @@ class GhostSwapSettings(bpy.types.PropertyGroup):
     feather: FloatProperty(name="Feather", default=1.0, min=0.0, description="Multiplier of GHOST's blur")
     use_brow_lift: BoolProperty(name="Brow lift", default=False)
     brow_lift: FloatProperty(name="Brow lift", default=1.0, min=0.0)
-    farm_manager: StringProperty(name="Farm manager", default="deadline",
-                                 description="Name given to ghostswap farm submit --manager")
+    farm_manager: EnumProperty(name="Farm manager", items=FARM_MANAGERS, default="deadline",
+                               description="Which manager's files ghostswap farm submit writes")
     status: StringProperty(name="Status", default="")
     last_command: StringProperty(name="Last command", default="")
     last_output: StringProperty(name="Last output", default="")

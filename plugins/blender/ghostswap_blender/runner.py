@@ -71,7 +71,8 @@ def run_json(argv: list[str], timeout: float | None = None) -> dict[str, Any]:
     if proc.returncode != 0 or not summary.get("ok", False):
         message = summary.get("message") or proc.stderr.strip().splitlines()[-1:] or ["no output"]
         text = message if isinstance(message, str) else message[0]
-        raise GhostSwapCommandError(f"ghostswap {argv[1]} failed (exit {proc.returncode}): {text}")
+        command = " ".join(argv[1:3] if argv[1] in ("job", "farm") else argv[1:2])
+        raise GhostSwapCommandError(f"ghostswap {command} failed (exit {proc.returncode}): {text}")
     return summary
 
 
@@ -86,12 +87,15 @@ class FarmPlan:
 
 
 def farm_bake(exe: str, job: Path, manager: str, out_dir: Path, frames: str) -> FarmPlan:
-    """Submit with `ghostswap farm submit` when this GhostSwap has it; else say what to run."""
+    """Write the farm's submission files with `ghostswap farm submit` when this GhostSwap has it
+    (its summary names the command that submits them); else say which two commands a farm runs."""
     probe = subprocess.run([exe, "farm", "--help"], capture_output=True, text=True, check=False)
     if probe.returncode == 0:
         argv = [exe, "farm", "submit", "--job", str(job), "--manager", manager, "--out", str(out_dir), "--json"]
         summary = run_json(argv)
-        return FarmPlan(True, argv, f"submitted {job} to {manager} (files in {out_dir})", summary)
+        submit = "; or ".join(summary.get("submit", [])) or "see the files"
+        message = f"wrote {manager} submission files for {job} to {out_dir}; submit with: {submit}"
+        return FarmPlan(True, argv, message, summary)
     steps = [[exe, "track", "--job", str(job)], [exe, "render", "--job", str(job), "--frames", frames]]
     message = (
         f"job file: {job}. This GhostSwap has no 'farm' command; on the farm run once "
