@@ -49,7 +49,9 @@ def _accept_json_anywhere(parser: argparse.ArgumentParser) -> None:
         if isinstance(action, argparse._SubParsersAction):
             for child in action.choices.values():
                 if "--json" not in child._option_string_actions:
-                    child.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+                    child.add_argument(
+                        "--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+                    )
                 _accept_json_anywhere(child)
 
 

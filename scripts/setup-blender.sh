@@ -9,13 +9,14 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || { echo "setup-blender: $PY not found (bpy 5.0.1 needs CPython 3.11)" >&2; exit 1; }
 VENV=${GHOSTSWAP_BLENDER_VENV:-.venv-blender}
+BPY=${GHOSTSWAP_BPY_VERSION:-5.0.1}   # 4.5.15 gives the Blender 4.x API (use another GHOSTSWAP_BLENDER_VENV)
 stamp="$VENV/.ghostswap-blender-setup"
-want=$(sha256sum scripts/setup-blender.sh | cut -c1-16)
+want=$( (cat scripts/setup-blender.sh; echo "$BPY") | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$VENV/bin/python" -c "import bpy" 2>/dev/null; then
   exit 0
 fi
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q "bpy==5.0.1" "numpy<2" "openimageio==3.0.21.0" pytest
+"$VENV/bin/python" -m pip install -q "bpy==$BPY" "numpy<2" "openimageio==3.0.21.0" pytest
 "$VENV/bin/python" -c "import bpy, numpy, OpenImageIO; print('bpy', bpy.app.version_string, 'numpy', numpy.__version__)"
 echo "$want" > "$stamp"

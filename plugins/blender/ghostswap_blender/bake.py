@@ -71,8 +71,13 @@ def prepare(context: bpy.types.Context) -> Prepared:
     exe = runner.find_executable(prefs.executable if prefs is not None else "")
     request = request_from(context, settings)
     job = build_job(request)
-    written = plate.write_plate(context.scene, settings.plate, plate_pattern(request.cache_root, request.node),
-                                request.first, request.last)
+    written = plate.write_plate(
+        context.scene,
+        settings.plate,
+        plate_pattern(request.cache_root, request.node),
+        request.first,
+        request.last,
+    )
     job_path = write_job(node_dir(request.cache_root, request.node) / JOB_NAME, job)
     return Prepared(job_path, job, exe, request.first, request.last, written)
 
@@ -85,11 +90,23 @@ def bake(context: bpy.types.Context) -> dict[str, Any]:
     settings.last_command = json.dumps(argv)
     summary = runner.run_json(argv)
     output = summary["output"]
-    nodegroup.wire_scene(context.scene, settings.node_name, prepared.job["plate"], output,
-                         prepared.first, prepared.last, compat.working_space())
+    nodegroup.wire_scene(
+        context.scene,
+        settings.node_name,
+        prepared.job["plate"],
+        output,
+        prepared.first,
+        prepared.last,
+        compat.working_space(),
+    )
     settings.last_output = output
     settings.status = f"baked {summary.get('written', '?')} frame(s) into {summary.get('cache_dir')}"
-    return {"argv": argv, "summary": summary, "job": str(prepared.job_path), "plate_written": prepared.plate_written}
+    return {
+        "argv": argv,
+        "summary": summary,
+        "job": str(prepared.job_path),
+        "plate_written": prepared.plate_written,
+    }
 
 
 def farm_bake(context: bpy.types.Context) -> runner.FarmPlan:
@@ -97,8 +114,9 @@ def farm_bake(context: bpy.types.Context) -> runner.FarmPlan:
     settings = context.scene.ghostswap
     prepared = prepare(context)
     out_dir = prepared.job_path.parent / "farm"
-    plan = runner.farm_bake(prepared.exe, prepared.job_path, settings.farm_manager, out_dir,
-                            f"{prepared.first}-{prepared.last}")
+    plan = runner.farm_bake(
+        prepared.exe, prepared.job_path, settings.farm_manager, out_dir, f"{prepared.first}-{prepared.last}"
+    )
     settings.last_command = json.dumps(plan.argv)
     settings.status = plan.message
     return plan
@@ -121,8 +139,9 @@ def load_result(context: bpy.types.Context) -> dict[str, Any]:
         raise runner.GhostSwapCommandError(
             f"not baked: {len(missing)} of {last - first + 1} frames missing in {summary.get('cache_dir')}"
         )
-    nodegroup.wire_scene(context.scene, settings.node_name, job["plate"], output, first, last,
-                         compat.working_space())
+    nodegroup.wire_scene(
+        context.scene, settings.node_name, job["plate"], output, first, last, compat.working_space()
+    )
     settings.last_output = output
     settings.status = f"loaded {output}"
     return summary

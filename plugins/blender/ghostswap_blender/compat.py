@@ -21,7 +21,13 @@ def scene_tree(scene: bpy.types.Scene) -> bpy.types.NodeTree:
             tree = bpy.data.node_groups.new(f"{scene.name} Compositing", "CompositorNodeTree")
             scene.compositing_node_group = tree
         return tree
-    scene.use_nodes = True
+    if not scene.use_nodes:
+        # Turning compositing on makes Blender's default Render Layers -> Composite tree; drop that
+        # link so the bake can connect its result (the Render Layers node stays for the user).
+        scene.use_nodes = True
+        for link in list(scene.node_tree.links):
+            if link.to_node.bl_idname == "CompositorNodeComposite":
+                scene.node_tree.links.remove(link)
     return scene.node_tree
 
 
@@ -42,7 +48,9 @@ def scene_output(tree: bpy.types.NodeTree) -> bpy.types.NodeSocket:
     return node.inputs["Image"]
 
 
-def new_mix(tree: bpy.types.NodeTree) -> tuple[bpy.types.Node, list[bpy.types.NodeSocket], bpy.types.NodeSocket]:
+def new_mix(
+    tree: bpy.types.NodeTree,
+) -> tuple[bpy.types.Node, list[bpy.types.NodeSocket], bpy.types.NodeSocket]:
     """A colour Mix node: (node, [factor, A, B], result)."""
     if IS_5:
         node = tree.nodes.new("ShaderNodeMix")
@@ -56,7 +64,9 @@ def new_mix(tree: bpy.types.NodeTree) -> tuple[bpy.types.Node, list[bpy.types.No
     return node, [node.inputs[0], node.inputs[1], node.inputs[2]], node.outputs[0]
 
 
-def new_multiply(tree: bpy.types.NodeTree) -> tuple[bpy.types.Node, list[bpy.types.NodeSocket], bpy.types.NodeSocket]:
+def new_multiply(
+    tree: bpy.types.NodeTree,
+) -> tuple[bpy.types.Node, list[bpy.types.NodeSocket], bpy.types.NodeSocket]:
     """A Math node set to multiply, unclamped: (node, [a, b], result)."""
     node = tree.nodes.new("ShaderNodeMath" if IS_5 else "CompositorNodeMath")
     node.operation = "MULTIPLY"
@@ -68,7 +78,21 @@ def working_space() -> str:
     """Blender's scene-linear colour space name (5.x lets each file choose; 4.x uses the config role)."""
     colorspace = getattr(bpy.data, "colorspace", None)
     name = getattr(colorspace, "working_space", "") if colorspace is not None else ""
-    return name or "scene_linear"
+    return name or _config_role("scene_linear") or "scene_linear"
+
+
+def _config_role(role: str) -> str:
+    """A role's colour space read from the config text (4.x has no API for it; OCIO YAML `roles:`)."""
+    import re
+
+    try:
+        with open(ocio_config(), encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:
+        return ""
+    roles = re.search(r"^roles:[ \t]*\n(.*?)(?=^\S|\Z)", text, re.MULTILINE | re.DOTALL)
+    found = re.search(rf"^\s+{role}:\s*(.+?)\s*$", roles.group(1), re.MULTILINE) if roles else None
+    return found.group(1).strip("'\"") if found else ""
 
 
 def ocio_config() -> str:

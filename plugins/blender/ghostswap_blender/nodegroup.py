@@ -99,8 +99,14 @@ def set_colorspace(image: bpy.types.Image, name: str) -> None:
         image.colorspace_settings.name = "Linear Rec.709"
 
 
-def _image_node(tree: bpy.types.NodeTree, name: str, image: bpy.types.Image, first: int, count: int,
-                location: tuple[float, float]) -> bpy.types.Node:
+def _image_node(
+    tree: bpy.types.NodeTree,
+    name: str,
+    image: bpy.types.Image,
+    first: int,
+    count: int,
+    location: tuple[float, float],
+) -> bpy.types.Node:
     node = tree.nodes.get(name)
     if node is None or node.bl_idname != "CompositorNodeImage":
         node = tree.nodes.new("CompositorNodeImage")
@@ -139,8 +145,15 @@ def matte_output(node: bpy.types.Node, layer: str = MATTE_LAYER) -> bpy.types.No
     )
 
 
-def wire_scene(scene: bpy.types.Scene, node_name: str, plate_pattern: str, swap_pattern: str,
-               first: int, last: int, colorspace: str) -> bpy.types.Node:
+def wire_scene(
+    scene: bpy.types.Scene,
+    node_name: str,
+    plate_pattern: str,
+    swap_pattern: str,
+    first: int,
+    last: int,
+    colorspace: str,
+) -> bpy.types.Node:
     """Put the group in the scene's compositor, fed by the plate and swap sequences of the cache.
 
     The group's Swapped output goes to the render output only when nothing else is connected
@@ -149,10 +162,22 @@ def wire_scene(scene: bpy.types.Scene, node_name: str, plate_pattern: str, swap_
     tree = compat.scene_tree(scene)
     group = build_group()
     count = last - first + 1
-    plate = _image_node(tree, f"{node_name} Plate", sequence_image(f"{node_name}.plate", plate_pattern,
-                        first, colorspace), first, count, (-500, 200))
-    swap = _image_node(tree, f"{node_name} Swap", sequence_image(f"{node_name}.swap", swap_pattern,
-                       first, colorspace), first, count, (-500, -150))
+    plate = _image_node(
+        tree,
+        f"{node_name} Plate",
+        sequence_image(f"{node_name}.plate", plate_pattern, first, colorspace),
+        first,
+        count,
+        (-500, 200),
+    )
+    swap = _image_node(
+        tree,
+        f"{node_name} Swap",
+        sequence_image(f"{node_name}.swap", swap_pattern, first, colorspace),
+        first,
+        count,
+        (-500, -150),
+    )
     node = tree.nodes.get(node_name)
     if node is None or node.bl_idname != "CompositorNodeGroup":
         node = tree.nodes.new("CompositorNodeGroup")

@@ -26,7 +26,9 @@ def _file_first_frame(image: bpy.types.Image) -> int:
     return int(digits[-1]) if digits else 1
 
 
-def image_user_settings(scene: bpy.types.Scene, image: bpy.types.Image, first: int, last: int) -> dict[str, int]:
+def image_user_settings(
+    scene: bpy.types.Scene, image: bpy.types.Image, first: int, last: int
+) -> dict[str, int]:
     """How scene frames map to the image's frames: an Image node showing it in the comp, else a guess.
 
     The guess lines the first file of a sequence (or the first movie frame) up with `first`.
@@ -34,8 +36,11 @@ def image_user_settings(scene: bpy.types.Scene, image: bpy.types.Image, first: i
     tree = getattr(scene, "compositing_node_group", None) if compat.IS_5 else scene.node_tree
     for node in getattr(tree, "nodes", []):
         if node.bl_idname == "CompositorNodeImage" and node.image == image:
-            return {"frame_start": node.frame_start, "frame_offset": node.frame_offset,
-                    "frame_duration": node.frame_duration}
+            return {
+                "frame_start": node.frame_start,
+                "frame_offset": node.frame_offset,
+                "frame_duration": node.frame_duration,
+            }
     offset = _file_first_frame(image) - 1 if image.source == "SEQUENCE" else 0
     return {"frame_start": first, "frame_offset": offset, "frame_duration": last - first + 1}
 
@@ -66,7 +71,7 @@ def _stamp(image: bpy.types.Image, mapping: dict[str, int], first: int, last: in
 def image_size(image: bpy.types.Image) -> tuple[int, int]:
     """Pixel size; a sequence reports 0x0 until a frame is shown, so read the file it names."""
     width, height = image.size[:]
-    if width and height or image.source != "SEQUENCE":
+    if (width and height) or image.source != "SEQUENCE":
         return width, height
     probe = bpy.data.images.load(bpy.path.abspath(image.filepath), check_existing=False)
     try:
@@ -101,6 +106,7 @@ def write_plate(scene: bpy.types.Scene, image: bpy.types.Image, pattern: Path, f
     try:
         _setup_render(temp, width, height, first, last, str(folder / "plate.####"))
         tree = compat.scene_tree(temp)
+        tree.nodes.clear()  # 4.x starts with Render Layers, which would need a camera
         node = tree.nodes.new("CompositorNodeImage")
         node.image = image
         for key, value in mapping.items():
@@ -112,6 +118,9 @@ def write_plate(scene: bpy.types.Scene, image: bpy.types.Image, pattern: Path, f
         bpy.data.scenes.remove(temp)
         if tree is not None and tree.users == 0:
             bpy.data.node_groups.remove(tree)
+    missing = [f for f in range(first, last + 1) if not (folder / f"plate.{f:04d}.exr").is_file()]
+    if missing:
+        raise RuntimeError(f"Blender did not write plate frames {missing[0]}-{missing[-1]} to {folder}")
     tmp = folder / f".{STAMP}.tmp"
     tmp.write_text(json.dumps(stamp, indent=2), encoding="utf-8")
     os.replace(tmp, folder / STAMP)

@@ -32,7 +32,7 @@ class GhostSwapPreferences(bpy.types.AddonPreferences):
     )
     cache_root: StringProperty(
         name="Cache root",
-        description="Folder for plates, job files and baked EXRs (empty: //ghostswap_cache beside the .blend)",
+        description="Folder for plates, job files and baked EXRs (empty: //ghostswap_cache by the .blend)",
         subtype="DIR_PATH",
         default="",
     )
@@ -45,14 +45,18 @@ class GhostSwapPreferences(bpy.types.AddonPreferences):
 class GhostSwapSettings(bpy.types.PropertyGroup):
     """What one scene bakes: plate, photos, frames and the knobs that decide the pixels."""
 
-    node_name: StringProperty(name="Node", default="GhostSwap",
-                              description="Name of the group node; also the cache folder name")
-    plate: PointerProperty(name="Plate", type=bpy.types.Image,
-                           description="The plate (image sequence, movie or still) whose face is replaced")
-    source: StringProperty(name="Source photo", subtype="FILE_PATH",
-                           description="Photo of the new face")
-    more_sources: StringProperty(name="More photos", default="",
-                                 description="More photos of the same person, separated by ';'")
+    node_name: StringProperty(
+        name="Node", default="GhostSwap", description="Name of the group node; also the cache folder name"
+    )
+    plate: PointerProperty(
+        name="Plate",
+        type=bpy.types.Image,
+        description="The plate (image sequence, movie or still) whose face is replaced",
+    )
+    source: StringProperty(name="Source photo", subtype="FILE_PATH", description="Photo of the new face")
+    more_sources: StringProperty(
+        name="More photos", default="", description="More photos of the same person, separated by ';'"
+    )
     swapper: EnumProperty(name="Swapper", items=SWAPPERS, default="auto")
     use_scene_range: BoolProperty(name="Scene frame range", default=True)
     frame_first: IntProperty(name="First", default=1001)
@@ -63,8 +67,12 @@ class GhostSwapSettings(bpy.types.PropertyGroup):
     feather: FloatProperty(name="Feather", default=1.0, min=0.0, description="Multiplier of GHOST's blur")
     use_brow_lift: BoolProperty(name="Brow lift", default=False)
     brow_lift: FloatProperty(name="Brow lift", default=1.0, min=0.0)
-    farm_manager: EnumProperty(name="Farm manager", items=FARM_MANAGERS, default="deadline",
-                               description="Which manager's files ghostswap farm submit writes")
+    farm_manager: EnumProperty(
+        name="Farm manager",
+        items=FARM_MANAGERS,
+        default="deadline",
+        description="Which manager's files ghostswap farm submit writes",
+    )
     status: StringProperty(name="Status", default="")
     last_command: StringProperty(name="Last command", default="")
     last_output: StringProperty(name="Last output", default="")

@@ -91,7 +91,18 @@ def farm_bake(exe: str, job: Path, manager: str, out_dir: Path, frames: str) -> 
     (its summary names the command that submits them); else say which two commands a farm runs."""
     probe = subprocess.run([exe, "farm", "--help"], capture_output=True, text=True, check=False)
     if probe.returncode == 0:
-        argv = [exe, "farm", "submit", "--job", str(job), "--manager", manager, "--out", str(out_dir), "--json"]
+        argv = [
+            exe,
+            "farm",
+            "submit",
+            "--job",
+            str(job),
+            "--manager",
+            manager,
+            "--out",
+            str(out_dir),
+            "--json",
+        ]
         summary = run_json(argv)
         submit = "; or ".join(summary.get("submit", [])) or "see the files"
         message = f"wrote {manager} submission files for {job} to {out_dir}; submit with: {submit}"

@@ -68,5 +68,7 @@ def run_bpy(python: Path, script: str, *args: str, env: dict[str, str] | None = 
         check=False,
     )
     if proc.returncode != 0 or not report.is_file():
-        pytest.fail(f"{script} failed (exit {proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        pytest.fail(
+            f"{script} failed (exit {proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
     return json.loads(report.read_text())

@@ -46,13 +46,17 @@ def frame(pattern: str, number: int) -> Path:
 
 
 def build_zip(tmp: Path) -> Path:
-    subprocess.run([str(PLUGIN_DIR / "build_extension.sh"), str(tmp / "dist")], check=True, capture_output=True)
+    subprocess.run(
+        [str(PLUGIN_DIR / "build_extension.sh"), str(tmp / "dist")], check=True, capture_output=True
+    )
     (zip_path,) = (tmp / "dist").glob("ghostswap-*.zip")
     return zip_path
 
 
 @pytest.fixture(scope="module")
-def baked(bpy_python: Path, ghostswap_exe: str, short_plate: str, tmp_path_factory: pytest.TempPathFactory) -> Baked:
+def baked(
+    bpy_python: Path, ghostswap_exe: str, short_plate: str, tmp_path_factory: pytest.TempPathFactory
+) -> Baked:
     tmp = tmp_path_factory.mktemp("blender")
     cache_root = tmp / "cache root"  # a space: every path travels as one argument
     out, blend, resources = tmp / "out", tmp / "shot.blend", tmp / "user resources"
@@ -95,7 +99,9 @@ def test_bake_runs_ghostswap_bake_with_the_job_in_the_cache_folder(baked: Baked)
 
 def test_image_nodes_read_the_cache_that_job_check_names(baked: Baked) -> None:
     job_path = baked.cache_root / NODE / "job.json"
-    check = subprocess.run([baked.exe, "job", "check", str(job_path), "--json"], capture_output=True, text=True)
+    check = subprocess.run(
+        [baked.exe, "job", "check", str(job_path), "--json"], capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stderr
     where = json.loads(check.stdout)
     cache_dir = Path(where["cache_dir"])
@@ -130,8 +136,14 @@ def test_group_is_built_in_and_wired_to_the_matte_layer(baked: Baked) -> None:
     assert group["name"] == NODE and group["node_idname"] == "CompositorNodeGroup"
     assert group["tree_idname"] == "CompositorNodeTree"
     assert sorted(map(tuple, group["interface"])) == sorted(
-        [("Plate", "INPUT"), ("Swap", "INPUT"), ("Matte", "INPUT"), ("Mix", "INPUT"),
-         ("Swapped", "OUTPUT"), ("Matte", "OUTPUT")]
+        [
+            ("Plate", "INPUT"),
+            ("Swap", "INPUT"),
+            ("Matte", "INPUT"),
+            ("Mix", "INPUT"),
+            ("Swapped", "OUTPUT"),
+            ("Matte", "OUTPUT"),
+        ]
     )
     assert all(n.startswith(("ShaderNode", "CompositorNode", "NodeGroup")) for n in group["nodes"])
     assert "CompositorNodeCustomGroup" not in group["nodes"]
@@ -175,7 +187,9 @@ def test_saved_scene_renders_without_the_extension(baked: Baked) -> None:
     resources.mkdir()
     env = {"BLENDER_USER_RESOURCES": str(resources)}
     out = baked.tmp / "reopened"
-    report = run_bpy(baked.python, "reopen_render.py", str(baked.blend), str(out), str(baked.tmp / "r.json"), env=env)
+    report = run_bpy(
+        baked.python, "reopen_render.py", str(baked.blend), str(out), str(baked.tmp / "r.json"), env=env
+    )
     assert report == {
         "addon_loaded": False,
         "group_node": "CompositorNodeGroup",

@@ -51,11 +51,17 @@ def test_extension_never_imports_the_engine() -> None:
             assert not [n for n in names if n.split(".")[0] in ("torch", "ghost_core")], (path, names)
 
 
-def test_zip_installs_enables_and_disables_cleanly(bpy_python: Path, ghostswap_exe: str, tmp_path: Path) -> None:
+def test_zip_installs_enables_and_disables_cleanly(
+    bpy_python: Path, ghostswap_exe: str, tmp_path: Path
+) -> None:
     resources = tmp_path / "user resources"
     resources.mkdir()
     report = run_bpy(
-        bpy_python, "install_extension.py", str(build_zip(tmp_path)), ghostswap_exe, str(tmp_path / "r.json"),
+        bpy_python,
+        "install_extension.py",
+        str(build_zip(tmp_path)),
+        ghostswap_exe,
+        str(tmp_path / "r.json"),
         env={"BLENDER_USER_RESOURCES": str(resources)},
     )
     assert report == {
@@ -74,10 +80,19 @@ def test_zip_installs_enables_and_disables_cleanly(bpy_python: Path, ghostswap_e
     assert (resources / "extensions" / "user_default" / "ghostswap" / "blender_manifest.toml").is_file()
 
 
-def test_farm_bake_submits_or_names_the_two_farm_steps(ghostswap_exe: str, short_plate: str, tmp_path: Path) -> None:
+def test_farm_bake_submits_or_names_the_two_farm_steps(
+    ghostswap_exe: str, short_plate: str, tmp_path: Path
+) -> None:
     runner, jobfile = pure_module("runner"), pure_module("jobfile")
-    request = jobfile.BakeRequest(node="GhostSwap", cache_root=str(tmp_path / "cache"), sources=[str(PHOTO)],
-                                  first=1001, last=1004, colorspace="ACEScg", swapper="morph")
+    request = jobfile.BakeRequest(
+        node="GhostSwap",
+        cache_root=str(tmp_path / "cache"),
+        sources=[str(PHOTO)],
+        first=1001,
+        last=1004,
+        colorspace="ACEScg",
+        swapper="morph",
+    )
     job_data = jobfile.build_job(request)
     job_data["plate"] = short_plate
     job = jobfile.write_job(tmp_path / "node dir" / "job.json", job_data)
@@ -85,8 +100,18 @@ def test_farm_bake_submits_or_names_the_two_farm_steps(ghostswap_exe: str, short
     plan = runner.farm_bake(ghostswap_exe, job, "openjd", tmp_path / "farm", "1001-1004")
     assert plan.submitted == has_farm
     if has_farm:
-        assert plan.argv == [ghostswap_exe, "farm", "submit", "--job", str(job), "--manager", "openjd",
-                             "--out", str(tmp_path / "farm"), "--json"]
+        assert plan.argv == [
+            ghostswap_exe,
+            "farm",
+            "submit",
+            "--job",
+            str(job),
+            "--manager",
+            "openjd",
+            "--out",
+            str(tmp_path / "farm"),
+            "--json",
+        ]
         assert plan.summary["files"] and all(Path(f).is_file() for f in plan.summary["files"])
         assert plan.summary["submit"][0] in plan.message
         return
@@ -99,8 +124,14 @@ def test_farm_bake_submits_or_names_the_two_farm_steps(ghostswap_exe: str, short
 
 def test_engine_errors_reach_the_user_with_the_file_named(ghostswap_exe: str, tmp_path: Path) -> None:
     runner, jobfile = pure_module("runner"), pure_module("jobfile")
-    request = jobfile.BakeRequest(node="Ghost Swap/1", cache_root=str(tmp_path), sources=[str(PHOTO)],
-                                  first=1001, last=1004, colorspace="Linear Rec.709")
+    request = jobfile.BakeRequest(
+        node="Ghost Swap/1",
+        cache_root=str(tmp_path),
+        sources=[str(PHOTO)],
+        first=1001,
+        last=1004,
+        colorspace="Linear Rec.709",
+    )
     job = jobfile.build_job(request)
     path = jobfile.write_job(jobfile.node_dir(tmp_path, request.node) / "job.json", job)
     assert path.parent.name == "Ghost_Swap_1"

@@ -21,7 +21,9 @@ MODULE = "bl_ext.user_default.ghostswap"
 FIRST, LAST = 1001, 1004
 
 bpy.ops.wm.read_factory_settings(use_empty=True)
-installed = bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
+installed = bpy.ops.extensions.package_install_files(
+    filepath=zip_path, repo="user_default", enable_on_install=True
+)
 prefs = bpy.context.preferences.addons[MODULE].preferences
 prefs.executable, prefs.cache_root = exe, cache_root
 compat = importlib.import_module(f"{MODULE}.compat")
@@ -41,6 +43,10 @@ try:
     if result != {"FINISHED"}:
         raise SystemExit(f"bake operator: {result}: {settings.status}")
 
+    tree = compat.scene_tree(scene)
+    # A compositor-only test scene has no camera: drop 4.x's default Render Layers node.
+    for node in [n for n in tree.nodes if n.bl_idname == "CompositorNodeRLayers"]:
+        tree.nodes.remove(node)
     width, height = plate_module.image_size(plate)
     render = scene.render
     render.resolution_x, render.resolution_y, render.resolution_percentage = width, height, 100
@@ -75,7 +81,9 @@ try:
             "nodes": sorted(n.bl_idname for n in group.nodes),
         },
         "inputs_from": {
-            s.name: [link.from_node.name, link.from_socket.name] for s in group_node.inputs for link in s.links
+            s.name: [link.from_node.name, link.from_socket.name]
+            for s in group_node.inputs
+            for link in s.links
         },
         "images": {
             n.name: {

@@ -14,7 +14,9 @@ import bpy
 
 zip_path, exe, report_path = sys.argv[1:4]
 bpy.ops.wm.read_factory_settings(use_empty=True)
-result = bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
+result = bpy.ops.extensions.package_install_files(
+    filepath=zip_path, repo="user_default", enable_on_install=True
+)
 module = "bl_ext.user_default.ghostswap"
 addon = bpy.context.preferences.addons.get(module)
 report = {"install": sorted(result), "enabled": addon is not None}
@@ -23,13 +25,20 @@ if addon is not None:
     scene = bpy.context.scene
     report.update(
         {
-            "operators": [op for op in ("bake", "farm_bake", "load", "build_group") if hasattr(bpy.ops.ghostswap, op)],
+            "operators": [
+                op for op in ("bake", "farm_bake", "load", "build_group") if hasattr(bpy.ops.ghostswap, op)
+            ],
             "labels": [bpy.types.GHOSTSWAP_OT_bake.bl_label, bpy.types.GHOSTSWAP_OT_farm_bake.bl_label],
-            "panel": [bpy.types.GHOSTSWAP_PT_panel.bl_space_type, bpy.types.GHOSTSWAP_PT_panel.bl_region_type],
+            "panel": [
+                bpy.types.GHOSTSWAP_PT_panel.bl_space_type,
+                bpy.types.GHOSTSWAP_PT_panel.bl_region_type,
+            ],
             "scene_settings": hasattr(scene, "ghostswap"),
             "preferences": [addon.preferences.executable, addon.preferences.cache_root],
             "build_group": sorted(bpy.ops.ghostswap.build_group()),
-            "group": bpy.data.node_groups["GhostSwap"].bl_idname if "GhostSwap" in bpy.data.node_groups else None,
+            "group": bpy.data.node_groups["GhostSwap"].bl_idname
+            if "GhostSwap" in bpy.data.node_groups
+            else None,
         }
     )
     bpy.ops.preferences.addon_disable(module=module)
