@@ -90,7 +90,7 @@ class Worker(threading.Thread):
         self.last_finished = time.monotonic()
 
     def run(self) -> None:
-        import ghost_core.jobs.bake  # noqa: F401  (import torch and the engine now, not in the first job)
+        import ghost_core.engine.shot  # noqa: F401  (import the engine now, not in the first job)
 
         while (picked := self.store.next_job()) is not None:
             self._run(*picked)
