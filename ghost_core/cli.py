@@ -23,6 +23,7 @@ def _registrars() -> list[Registrar]:
     from ghost_core.jobs.commands import register as register_jobs
     from ghost_core.models_store.commands import register as register_models
     from ghost_core.runtime.doctor import register as register_doctor
+    from ghost_core.service.commands import register as register_serve
 
     return [
         register_doctor,
@@ -33,6 +34,7 @@ def _registrars() -> list[Registrar]:
         register_dataset,
         register_eval,
         register_farm,
+        register_serve,
     ]
 
 
