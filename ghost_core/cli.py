@@ -15,13 +15,27 @@ Registrar = Callable[[argparse._SubParsersAction], None]
 
 
 def _registrars() -> list[Registrar]:
+    from ghost_core.datasets.commands import register as register_dataset
     from ghost_core.engine.commands import register as register_shot
+    from ghost_core.evaluation.commands import register as register_eval
+    from ghost_core.farm.commands import register as register_farm
     from ghost_core.io.commands import register as register_frames
     from ghost_core.jobs.commands import register as register_jobs
     from ghost_core.models_store.commands import register as register_models
     from ghost_core.runtime.doctor import register as register_doctor
+    from ghost_core.service.commands import register as register_serve
 
-    return [register_doctor, register_models, register_frames, register_shot, register_jobs]
+    return [
+        register_doctor,
+        register_models,
+        register_frames,
+        register_shot,
+        register_jobs,
+        register_dataset,
+        register_eval,
+        register_farm,
+        register_serve,
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +50,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in _registrars():
         register(sub)
+    _accept_global_options_anywhere(sub)
     return parser
+
+
+def _accept_global_options_anywhere(sub: argparse._SubParsersAction) -> None:
+    """`ghostswap bake --job F --json` works as well as `ghostswap --json bake --job F`.
+
+    Each sub-command also accepts --json/-q/-v; SUPPRESS defaults leave the top-level values alone
+    unless the option is given after the command.
+    """
+    for parser in sub.choices.values():
+        nested = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            for inner in nested:
+                _accept_global_options_anywhere(inner)
+            continue
+        extra = parser.add_argument_group("output")
+        hidden = argparse.SUPPRESS
+        extra.add_argument("--json", action="store_true", default=hidden, help="JSON summary on stdout")
+        extra.add_argument("-q", "--quiet", action="store_true", default=hidden, help="errors only")
+        extra.add_argument("-v", "--verbose", action="count", default=hidden, help="more log detail")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

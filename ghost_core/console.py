@@ -6,13 +6,18 @@ Hosts and farm managers read stdout as JSON when `--json` is given, so human-fac
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tqdm import tqdm
+
+from ghost_core.errors import Cancelled
 
 T = TypeVar("T")
 
@@ -59,3 +64,43 @@ def emit_json(payload: dict[str, Any]) -> None:
     """Write one machine-readable JSON document to stdout."""
     sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
     sys.stdout.flush()
+
+
+@dataclass
+class Watch:
+    """What a caller running a long loop in-process (the warm worker) wants: progress and a stop check.
+
+    Long loops call `report(stage, done, total)` and `check_cancelled()` at safe points (between
+    render batches, between frames while tracking), so a job can be followed and stopped without
+    leaving a half-written file behind.
+    """
+
+    on_progress: Callable[[str, int, int], None] | None = None
+    should_stop: Callable[[], bool] | None = None
+
+
+_watch: ContextVar[Watch | None] = ContextVar("ghostswap_watch", default=None)
+
+
+@contextlib.contextmanager
+def watching(watch: Watch) -> Iterator[Watch]:
+    """Install `watch` for the loops run inside this block (this thread/context only)."""
+    token = _watch.set(watch)
+    try:
+        yield watch
+    finally:
+        _watch.reset(token)
+
+
+def report(stage: str, done: int, total: int) -> None:
+    """Tell the watcher (if any) that `done` of `total` units of `stage` are finished."""
+    watch = _watch.get()
+    if watch is not None and watch.on_progress is not None:
+        watch.on_progress(stage, done, total)
+
+
+def check_cancelled() -> None:
+    """Raise `Cancelled` when the watcher asks to stop; call only where stopping leaves no partial file."""
+    watch = _watch.get()
+    if watch is not None and watch.should_stop is not None and watch.should_stop():
+        raise Cancelled("cancelled; finished frames are kept and a rerun resumes")

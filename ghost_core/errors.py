@@ -45,3 +45,15 @@ class OutputError(GhostSwapError):
     """An output that cannot be written (permissions, disk, name clash with the input)."""
 
     exit_code = 6
+
+
+class Cancelled(GhostSwapError):
+    """A job stopped on request (Ctrl-C, `ghostswap serve` cancel): finished frames are kept."""
+
+    exit_code = 130
+
+
+class ServiceError(GhostSwapError):
+    """`ghostswap serve` is not running, not reachable, or refused a request."""
+
+    exit_code = 7

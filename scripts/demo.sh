@@ -3,6 +3,6 @@
 # Outputs land in ./ghostswap-demo (plate, swapped EXRs with the ghost.matte layer, contact sheet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+GHOSTSWAP_NO_HOST_TOOLS=1 scripts/setup.sh
 .venv/bin/ghostswap doctor
 .venv/bin/ghostswap demo --out "${1:-ghostswap-demo}"

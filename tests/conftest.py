@@ -33,3 +33,20 @@ def official_layouts() -> dict[str, dict[str, tuple[int, ...]]]:
 
 # Test shots (EXR plates made from ../shared/assets) for engine, job, host and farm tests.
 from tests.shots import dance_plate, short_plate  # noqa: E402, F401  (fixtures)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ghostswap_logger():
+    """`main(["-q", ...])` in one test must not silence the warnings another test checks."""
+    import logging
+
+    from ghost_core import console
+
+    logger = logging.getLogger("ghostswap")
+    saved = (logger.level, list(logger.handlers), logger.propagate, dict(console._state))
+    yield
+    logger.setLevel(saved[0])
+    logger.handlers[:] = saved[1]
+    logger.propagate = saved[2]
+    console._state.clear()
+    console._state.update(saved[3])

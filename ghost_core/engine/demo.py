@@ -20,6 +20,7 @@ from ghost_core.color import ColorPath, load_config, model_colorspace
 from ghost_core.console import log
 from ghost_core.errors import ModelError
 from ghost_core.io.atomic import atomic_output, make_output_folder
+from ghost_core.io.png16 import write_png16
 from ghost_core.io.source_image import read_source_image
 
 WIDTH, HEIGHT = 960, 540
@@ -56,16 +57,6 @@ def _write_exr(path: Path, rgb: np.ndarray, colorspace: str) -> None:
         out.close()
 
 
-def _write_png16(path: Path, rgb: np.ndarray) -> None:
-    """A display-referred image as a 16-bit PNG (no 8-bit step), written atomically."""
-    spec = oiio.ImageSpec(rgb.shape[1], rgb.shape[0], 3, oiio.UINT16)
-    with atomic_output(path) as tmp:
-        out = oiio.ImageOutput.create(str(tmp))
-        if out is None or not out.open(str(tmp), spec) or not out.write_image(np.ascontiguousarray(rgb)):
-            raise OSError(f"cannot write {path}: {oiio.geterror()}")
-        out.close()
-
-
 def build_plate(folder: Path, frames: int, color: ColorPath) -> str:
     """Frames 1001.. of a slow push-in on the astronaut, scene-linear ACEScg half EXRs."""
     photo = _astronaut()
@@ -98,7 +89,7 @@ def build_source(folder: Path) -> Path:
     y0, x0 = max(0, int(cy) - half), max(0, int(cx) - half)
     portrait = image[y0 : int(cy) + half, x0 : int(cx) + half]
     path = folder / "source.png"
-    _write_png16(path, portrait)
+    write_png16(path, portrait)
     return path
 
 
@@ -121,7 +112,7 @@ def contact_sheet(path: Path, plate: str, swapped: str, frames: list[int], color
         rows.append(
             np.concatenate([cv2.resize(t, (SHEET_TILE, h), interpolation=cv2.INTER_AREA) for t in tiles], 1)
         )
-    _write_png16(path, np.clip(np.concatenate(rows, 0), 0, 1))
+    write_png16(path, np.clip(np.concatenate(rows, 0), 0, 1))
 
 
 def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ghost_core.color import ColorPath
-from ghost_core.console import log, progress
+from ghost_core.console import check_cancelled, log, progress, report
 from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import FaceCrop, cut_face
 from ghost_core.engine.plan import FaceTask, ShotPlan
@@ -121,9 +121,13 @@ def render(renderer: Renderer) -> dict[str, Any]:
     tally = _Tally()
     started = time.perf_counter()
     pending: list[Future[None]] = []
+    done = 0  # frames on disk: written or already complete
+    # Leaving this block (also via Cancelled) waits for queued writes, which are atomic, so a
+    # cancelled render keeps every finished frame and leaves no partial one.
     with streaming_buffers(), ThreadPoolExecutor(1, thread_name_prefix="ghostswap-write") as writer:
         bar = progress(total=len(frames), desc="render", unit="frame")
         for start in range(0, len(frames), max(1, settings.batch)):
+            check_cancelled()
             batch = frames[start : start + settings.batch]
             todo = []
             for f in batch:
@@ -134,14 +138,18 @@ def render(renderer: Renderer) -> dict[str, Any]:
                 else:
                     todo.append(f)
             writes = _render_batch(renderer, src, dst, todo, options, tally, digest)
-            for done in pending:  # the previous batch must be on disk before this one queues
-                done.result()
+            for write in pending:  # the previous batch must be on disk before this one queues
+                write.result()
                 bar.update(1)
+            done += len(pending) + len(batch) - len(todo)
             pending = [writer.submit(w) for w in writes]
             bar.update(len(batch) - len(todo))
-        for done in pending:
-            done.result()
+            report("render", done, len(frames))
+        for write in pending:
+            write.result()
             bar.update(1)
+        done += len(pending)
+        report("render", done, len(frames))
         bar.close()
     seconds = time.perf_counter() - started
     if tally.faceless:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ghost_core.console import log, progress
+from ghost_core.console import check_cancelled, log, progress, report
 from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import cut_face, face_gain
 from ghost_core.engine.plan import FaceTask, ShotPlan
@@ -112,7 +112,9 @@ def _detect_shot(
     per_frame: dict[int, list[Detection]] = {}
     gains: dict[tuple[int, int], float] = {}
     size: tuple[int, int] | None = None
-    for f in progress(frames, total=len(frames), desc="detect", unit="frame"):
+    for n, f in enumerate(progress(frames, total=len(frames), desc="detect", unit="frame")):
+        check_cancelled()  # nothing is written while detecting: stopping here loses nothing
+        report("track", n, len(frames))  # frames detected so far
         plate = read_frame(pattern.path(f))
         if size is None:
             size = (plate.width, plate.height)
@@ -130,6 +132,7 @@ def _detect_shot(
         per_frame[_key(f)] = list(faces)
         for i, det in enumerate(faces):
             gains[(_key(f), i)] = face_gain(rgba, color, det.box)
+    report("track", len(frames), len(frames))
     assert size is not None
     return per_frame, gains, size
 

@@ -34,6 +34,20 @@ def temp_path_for(target: Path, pid: int | None = None) -> Path:
     return target.with_name(f".{target.name}.ghost-{os.getpid() if pid is None else pid}.tmp{target.suffix}")
 
 
+def remove_stale_temps(folder: Path, pid: int) -> list[Path]:
+    """Delete the temporary files a killed process (`pid`) left in `folder`; returns what was removed.
+
+    `atomic_output` removes its temporary file on any exception, but not after SIGKILL or a power
+    cut; whoever resumes that process's work (the warm worker after a crash) tidies up here.
+    """
+    removed = []
+    for path in Path(folder).glob(f".*.ghost-{pid}.tmp*"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
 def _fsync_path(path: Path, directory: bool = False) -> None:
     flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
     try:

@@ -18,7 +18,8 @@ from ghost_core.errors import InputError, UsageError
 
 # One frame token per pattern: `####` / `@@@@` (one digit each), `%04d` / `%d`, `$F4` / `$F`.
 _TOKEN = re.compile(r"(?P<hash>#+)|(?P<at>@+)|%(?P<printf>0\d+)?d|\$F(?P<houdini>\d*)")
-_SPEC_ITEM = re.compile(r"^(?P<start>-?\d+)(?:-(?P<end>-?\d+)(?:x(?P<step>\d+))?)?$")
+# Steps: `x` (Nuke, Deadline, OpenCue) or `:` (Open Job Description chunks arrive as `1001-1009:2`).
+_SPEC_ITEM = re.compile(r"^(?P<start>-?\d+)(?:-(?P<end>-?\d+)(?:[x:](?P<step>\d+))?)?$")
 _MAX_LISTED = 12
 
 
@@ -95,7 +96,7 @@ class FramePattern:
 
 
 def parse_frame_spec(spec: str) -> list[int]:
-    """`1001-1100`, `1001-1100x2`, `1001,1005,1010-1012` (negatives allowed) -> sorted unique frames."""
+    """`1001-1100`, `1001-1100x2` (or `:2`), `1001,1005,1010-1012` (negatives allowed) -> sorted frames."""
     frames: set[int] = set()
     items = [item.strip() for item in spec.split(",")]
     if not spec.strip() or not all(items):

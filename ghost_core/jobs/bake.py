@@ -47,7 +47,10 @@ def bake(job: Job | ResolvedJob, frames: str | None = None, shot: Any = None) ->
     if frames is not None:
         settings = replace(settings, frames=frames)
     started = time.perf_counter()
-    shot = shot if shot is not None else Shot(settings)
+    if shot is None:
+        shot = Shot(settings)
+    else:  # a warm Shot (same photos and models) may last have served another plate
+        shot.pattern = FramePattern.parse(settings.plate)
     retracked = not track_is_current(settings)
     if retracked:
         log.info("tracking the whole shot into %s", settings.track)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ghost_core.errors import ServiceError
 from ghost_core.jobs.cache import resolve_job
 from ghost_core.jobs.schema import job_to_dict, load_job
 
@@ -19,6 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     bake = sub.add_parser("bake", help="run a job: track the shot when needed, then render (hosts use this)")
     bake.add_argument("--job", required=True, metavar="FILE", help="job file (JSON)")
     bake.add_argument("--frames", metavar="SPEC", help="frames to render (default: the job's, else all)")
+    where = bake.add_mutually_exclusive_group()
+    where.add_argument(
+        "--local", action="store_true", help="bake in this process even if `ghostswap serve` runs"
+    )
+    where.add_argument(
+        "--server-only", action="store_true", help="fail unless a `ghostswap serve` takes the job"
+    )
     bake.set_defaults(func=_bake)
 
 
@@ -41,6 +49,18 @@ def _check(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _bake(args: argparse.Namespace) -> dict[str, Any]:
+    """Hand the job to a running `ghostswap serve` (warm models) when there is one, else bake here."""
+    job = load_job(args.job)  # invalid jobs fail here, the same way with or without a server
+    if not args.local:
+        from ghost_core.service.client import bake_on_server, find_server
+        from ghost_core.service.connection import state_dir
+
+        folder = state_dir(None)
+        client = find_server(folder)
+        if client is not None:
+            return bake_on_server(client, job, args.frames)
+        if args.server_only:
+            raise ServiceError(f"no ghostswap serve is running ({folder}); start one with `ghostswap serve`")
     from ghost_core.jobs.bake import bake
 
-    return bake(load_job(args.job), frames=args.frames)
+    return {**bake(job, frames=args.frames), "server": None}

@@ -149,5 +149,7 @@ def test_job_check_prints_where_results_go(tmp_path: Path, capsys: pytest.Captur
     report = json.loads(capsys.readouterr().out)
     assert report["output"].startswith(str(tmp_path / "c" / "n"))
     assert report["resolved"]["plate"] == str(tmp_path / "plate" / "p.####.exr")
+    assert main(["job", "check", str(path), "--json"]) == 0  # global options after the command too
+    assert json.loads(capsys.readouterr().out)["params_hash"] == report["params_hash"]
     bad = _write(tmp_path, _job(matte={"erod": 1}))
     assert main(["job", "check", str(bad)]) == InputError.exit_code

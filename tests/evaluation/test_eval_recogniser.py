@@ -1,4 +1,4 @@
-"""The test identity metric must tell people apart on GHOST crops before other tests may rely on it."""
+"""The independent recogniser must tell people apart on GHOST crops before the eval metrics may rely on it."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import cv2
 import numpy as np
 import pytest
 
+from ghost_core.errors import ModelError
+from ghost_core.evaluation.recogniser import Recogniser, open_recogniser
 from ghost_core.faces import align
 from ghost_core.io.source_image import read_source_image
-from tests.identity_metric import embed
+from tests.identity_metric import MODEL, embed
 
-ASSETS = Path(__file__).resolve().parents[1].parent / "shared" / "assets"
+ASSETS = Path(__file__).resolve().parents[2].parent / "shared" / "assets"
 YUNET = ASSETS / "models" / "yunet_s_640_640.onnx"
 # (photo, person): two photos each of three people, so there are genuine and impostor pairs.
 PHOTOS = [
@@ -26,7 +28,10 @@ PHOTOS = [
 
 
 def ghost_crop(path: Path) -> np.ndarray:
-    """A photo's largest face as a GHOST 224 crop (YuNet key points → GHOST's template fit)."""
+    """A photo's largest face as a GHOST 224 crop (YuNet key points → GHOST's template fit).
+
+    YuNet, not the engine's detector, so the recogniser is checked on crops the eval code did not make.
+    """
     image = read_source_image(path)
     if "aligned224" in path.parts:  # already a GHOST crop
         return image
@@ -60,3 +65,21 @@ def test_embeddings_are_unit_length_and_batch_independent(embeddings: np.ndarray
     np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-5)
     alone = embed(read_source_image(ASSETS / PHOTOS[-1][0]))
     np.testing.assert_allclose(alone[0], embeddings[-1], atol=1e-4)
+
+
+def test_default_recogniser_missing_tells_the_user_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GHOSTSWAP_HOME", str(tmp_path / "empty-cache"))
+    with pytest.raises(ModelError, match=r"--recogniser.*") as info:
+        open_recogniser(None)
+    assert "models install antelopev2" in str(info.value)
+
+
+def test_a_model_with_the_wrong_input_is_refused(tmp_path: Path) -> None:
+    yunet = Path(YUNET)
+    with pytest.raises(ModelError, match="112"):
+        Recogniser(yunet)
+    with pytest.raises(ModelError, match="not found"):
+        Recogniser(tmp_path / "nothing.onnx")
+    assert Recogniser(MODEL).embed(np.zeros((2, 224, 224, 3), np.float32)).shape == (2, 128)

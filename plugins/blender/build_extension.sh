@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Build the installable extension zip (ghostswap-<version>.zip) from plugins/blender/ghostswap_blender.
+# Uses Blender's own builder: `blender --command extension build` when blender is on PATH, else the same
+# builder script that ships inside the bpy wheel of .venv-blender (scripts/setup-blender.sh).
+# Usage: plugins/blender/build_extension.sh [OUTPUT_DIR]   (default: plugins/blender/dist)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+src="$here/ghostswap_blender"
+out="${1:-$here/dist}"
+mkdir -p "$out"
+if command -v blender >/dev/null 2>&1 && blender --command extension build --help >/dev/null 2>&1; then
+  exec blender --command extension build --source-dir "$src" --output-dir "$out"
+fi
+venv="${GHOSTSWAP_BLENDER_VENV:-$repo/.venv-blender}"
+builder=$(ls "$venv"/lib/python3.*/site-packages/bpy/*/scripts/addons_core/bl_pkg/cli/blender_ext.py 2>/dev/null | head -1)
+if [ -z "$builder" ]; then
+  echo "build_extension: no blender on PATH and no bpy venv at $venv; run scripts/setup-blender.sh" >&2
+  exit 1
+fi
+"$venv/bin/python" "$builder" validate "$src"
+exec "$venv/bin/python" "$builder" build --source-dir "$src" --output-dir "$out"

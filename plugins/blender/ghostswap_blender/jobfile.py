@@ -1,0 +1,92 @@
+"""The GhostSwap job file as Blender writes it (pure Python: no bpy, no ghost_core).
+
+The engine owns validation (`ghostswap job check`); this module only lays out the JSON the
+contract describes (docs/jobs.md) and writes it atomically, so a farm never reads half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "ghostswap.job"
+VERSION = 1
+MATTE_LAYER = "ghost.matte"
+PLATE_PATTERN = "plate.####.exr"
+
+
+def safe_node_name(node: str) -> str:
+    """The node name as one folder name, spelled as the engine spells its cache folder."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", node).strip("._")
+    return cleaned or "ghostswap"
+
+
+def node_dir(cache_root: str | Path, node: str) -> Path:
+    """`<cache root>/<node>`: the engine puts `<hash>/swap.####.exr` here, Blender puts `plate/`."""
+    return Path(cache_root) / safe_node_name(node)
+
+
+def plate_pattern(cache_root: str | Path, node: str) -> Path:
+    return node_dir(cache_root, node) / "plate" / PLATE_PATTERN
+
+
+@dataclass
+class BakeRequest:
+    """Everything a bake needs, gathered from the Blender UI (or a test) before any file is written."""
+
+    node: str
+    cache_root: str
+    sources: list[str]
+    first: int
+    last: int
+    colorspace: str
+    ocio: str | None = None
+    swapper: str = "auto"
+    erode: int | None = None
+    feather: float | None = None
+    brow_lift: float | None = None
+    host: dict[str, Any] = field(default_factory=dict)
+
+
+def build_job(request: BakeRequest) -> dict[str, Any]:
+    """The job dictionary: the cache-written plate, photos, frames, cache folder and knobs."""
+    if not request.sources:
+        raise ValueError("GhostSwap needs at least one photo of the new face (Source photos)")
+    job: dict[str, Any] = {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "plate": str(plate_pattern(request.cache_root, request.node)),
+        "sources": [[str(Path(p)) for p in request.sources]],
+        "frames": f"{request.first}-{request.last}",
+        "cache": {"root": str(Path(request.cache_root)), "node": request.node},
+        "swapper": {"name": request.swapper},
+        "color": {"colorspace": request.colorspace, "ocio": request.ocio},
+        "matte": {
+            "erode": request.erode,
+            "feather": request.feather,
+            "brow_lift": request.brow_lift,
+            "layer": MATTE_LAYER,
+        },
+        "host": {"name": "blender", "node": request.node, **request.host},
+    }
+    return job
+
+
+def write_job(path: Path, job: dict[str, Any]) -> Path:
+    """Write the job JSON atomically (temp file in the same folder, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(job, handle, indent=2)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
