@@ -19,8 +19,9 @@ def _registrars() -> list[Registrar]:
     from ghost_core.io.commands import register as register_frames
     from ghost_core.models_store.commands import register as register_models
     from ghost_core.runtime.doctor import register as register_doctor
+    from ghost_core.train.commands import register as register_train
 
-    return [register_doctor, register_models, register_frames, register_shot]
+    return [register_doctor, register_models, register_frames, register_shot, register_train]
 
 
 def build_parser() -> argparse.ArgumentParser:

