@@ -62,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     register.add_argument("name", metavar="NAME")
     register.add_argument("file", type=Path, metavar="FILE")
     register.add_argument("--kind", default="generator", help="generator (default), discriminator, ...")
+    register.add_argument("--blocks", type=int, metavar="N", help="a discriminator's generator block count")
     register.add_argument("--description", default="", help="shown by `ghostswap models list`")
     register.add_argument("--replace", action="store_true", help="replace an earlier registration")
     register.set_defaults(func=cmd_register)
@@ -133,11 +134,16 @@ def cmd_register(args: argparse.Namespace) -> dict[str, Any]:
     from ghost_core.models_store.user_models import register_local
 
     result = register_local(
-        args.name, args.file, args.kind, description=args.description, replace=args.replace
+        args.name,
+        args.file,
+        args.kind,
+        description=args.description,
+        num_blocks=args.blocks,
+        replace=args.replace,
     )
     if not args.json:
         print(f"{args.name}: {result['path']}")
-    return {"action": "register", **result}
+    return {**result, "action": "register"}
 
 
 def cmd_path(args: argparse.Namespace) -> dict[str, Any]:
