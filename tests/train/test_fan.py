@@ -55,9 +55,7 @@ def test_heatmaps_of_the_last_stack(fan_state: dict[str, torch.Tensor]) -> None:
     with torch.no_grad():
         stacks = net((x + 1) * 0.5)
         eyes = net.eye_heatmaps(x)
-        landmarks = net.landmark_heatmaps((x + 1) * 0.5)
     assert len(stacks) == 4 and stacks[-1].shape == (2, 99, 64, 64)
-    assert landmarks.shape == (2, 98, 64, 64)
     assert eyes.shape == (2, 2, 64, 64)
     assert torch.equal(eyes, stacks[-1][:, list(EYE_CHANNELS)])
     assert eyes.min() >= 0  # end_relu, as GHOST effectively ran it
