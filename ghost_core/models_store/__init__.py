@@ -14,6 +14,7 @@ from ghost_core.models_store.store import (
     resolve,
     verify,
 )
+from ghost_core.models_store.user_models import register_local
 
 __all__ = [
     "Asset",
@@ -24,6 +25,7 @@ __all__ = [
     "install",
     "list_models",
     "load_manifest",
+    "register_local",
     "resolve",
     "verify",
 ]

@@ -53,6 +53,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16"])
     export.set_defaults(func=cmd_export)
 
+    register = actions.add_parser(
+        "register",
+        help="add your own weights (e.g. a fine-tuned generator) to the cache under a new name",
+        description="Copy a checkpoint in the official layout into the cache as NAME (sha256 pinned), "
+        "so `ghostswap render --model NAME` can use it. The file must load strictly.",
+    )
+    register.add_argument("name", metavar="NAME")
+    register.add_argument("file", type=Path, metavar="FILE")
+    register.add_argument("--kind", default="generator", help="generator (default), discriminator, ...")
+    register.add_argument("--blocks", type=int, metavar="N", help="a discriminator's generator block count")
+    register.add_argument("--description", default="", help="shown by `ghostswap models list`")
+    register.add_argument("--replace", action="store_true", help="replace an earlier registration")
+    register.set_defaults(func=cmd_register)
+
     path = actions.add_parser("path", help="print where an installed model lives")
     path.add_argument("name", metavar="NAME")
     path.set_defaults(func=cmd_path)
@@ -114,6 +128,22 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
         if not args.json:
             print(f"{name}: {backend.onnx_path} ({backend.precision}, {backend.device})")
     return {"action": "export", "exported": results}
+
+
+def cmd_register(args: argparse.Namespace) -> dict[str, Any]:
+    from ghost_core.models_store.user_models import register_local
+
+    result = register_local(
+        args.name,
+        args.file,
+        args.kind,
+        description=args.description,
+        num_blocks=args.blocks,
+        replace=args.replace,
+    )
+    if not args.json:
+        print(f"{args.name}: {result['path']}")
+    return {**result, "action": "register"}
 
 
 def cmd_path(args: argparse.Namespace) -> dict[str, Any]:

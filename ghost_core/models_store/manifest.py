@@ -124,8 +124,24 @@ def manifest_text() -> tuple[str, str]:
         ) from None
 
 
-def load_manifest() -> Manifest:
-    """Read and validate the manifest; every problem names the manifest file and the asset."""
+def load_manifest(root: Path | None = None, *, include_user: bool = True) -> Manifest:
+    """Read and validate the manifest; every problem names the manifest file and the asset.
+
+    Models the user registered in the cache at `root` (default: the cache root), e.g. fine-tuned
+    generators, are added after the official ones; they can never replace an official name.
+    """
+    official = _load_official()
+    if not include_user:
+        return official
+    from ghost_core.models_store.user_models import read_user_assets
+
+    user = read_user_assets(root, official)
+    if not user:
+        return official
+    return Manifest(assets={**official.assets, **user}, source=official.source)
+
+
+def _load_official() -> Manifest:
     text, source = manifest_text()
     try:
         data = tomllib.loads(text)
@@ -134,7 +150,7 @@ def load_manifest() -> Manifest:
     tables = data.get("models")
     if not isinstance(tables, dict) or not tables:
         raise ModelError(f"manifest {source} has no [models.<name>] tables: add at least one")
-    assets = {name: _parse_asset(name, table, source) for name, table in tables.items()}
+    assets = {name: parse_asset(name, table, source) for name, table in tables.items()}
     for kind in KINDS:
         defaults = [a.name for a in assets.values() if a.kind == kind and a.default]
         if len(defaults) > 1:
@@ -144,7 +160,7 @@ def load_manifest() -> Manifest:
     return Manifest(assets=assets, source=source)
 
 
-def _parse_asset(name: str, table: Any, source: str) -> Asset:
+def parse_asset(name: str, table: Any, source: str) -> Asset:
     where = f"[models.{name}] in {source}"
 
     def bad(problem: str) -> ModelError:

@@ -46,7 +46,7 @@ class ModelStore:
 
     def __init__(self, root: Path | None = None, manifest: Manifest | None = None) -> None:
         self.root = root if root is not None else cache_root()
-        self.manifest = manifest if manifest is not None else load_manifest()
+        self.manifest = manifest if manifest is not None else load_manifest(self.root)
         self.lock = LockFile(self.root)
 
     def folder(self, name: str) -> Path:
