@@ -1,5 +1,5 @@
-"""Training data in GHOST's crop: VGGFace2-style folders and per-shot fine-tuning sets."""
+"""Training data in GHOST's crop: VGGFace2-style folders and per-shot fine-tuning sets.
 
-from ghost_core.datasets.prepare import prepare_folder, prepare_shot
-
-__all__ = ["prepare_folder", "prepare_shot"]
+The functions live in `ghost_core.datasets.prepare`; this package file stays empty so the CLI
+starts without loading the engine.
+"""

@@ -13,7 +13,7 @@ import OpenImageIO as oiio
 import pytest
 
 from ghost_core.cli import main
-from ghost_core.datasets import prepare_folder, prepare_shot
+from ghost_core.datasets.prepare import prepare_folder, prepare_shot
 from ghost_core.engine.crops import cut_face
 from ghost_core.engine.settings import ShotSettings
 from ghost_core.engine.shot import Shot, plan_from_trackfile

@@ -13,7 +13,8 @@ import pytest
 
 from ghost_core.cli import main
 from ghost_core.errors import InputError, UsageError
-from ghost_core.evaluation import EvalSettings, evaluate, read_clip
+from ghost_core.evaluation.clips import read_clip
+from ghost_core.evaluation.evaluate import EvalSettings, evaluate
 from tests.conftest import SHARED
 from tests.engine.conftest import colour_path, write_plate_frame
 from tests.identity_metric import MODEL

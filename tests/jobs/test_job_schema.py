@@ -153,3 +153,16 @@ def test_job_check_prints_where_results_go(tmp_path: Path, capsys: pytest.Captur
     assert json.loads(capsys.readouterr().out)["params_hash"] == report["params_hash"]
     bad = _write(tmp_path, _job(matte={"erod": 1}))
     assert main(["job", "check", str(bad)]) == InputError.exit_code
+
+
+def test_the_cli_starts_without_torch_or_onnxruntime() -> None:
+    """Hosts run `job check` on every knob change: listing commands must not load the networks."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, ghost_core.cli as cli; cli.build_parser(); "
+        "print(sorted(m for m in ('torch', 'onnxruntime', 'cv2', 'ray') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
