@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from ghost_core.cli import main
+from ghost_core.models_store import resolve as resolve_model
 from ghost_core.nets import load_generator
 from ghost_core.nets.random_weights import save_random_checkpoint
 
@@ -75,6 +76,25 @@ def test_finetune_registers_a_model_render_can_name(
     assert load_generator(resolve("actor_x")).num_blocks == 1
     code, again = run(argv, capsys)  # the name is taken now
     assert code == 2 and "already exists" in again["message"]
+
+
+def test_finetune_on_a_shot_builds_its_crops_from_the_plate(
+    home: Path, short_plate: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    """`finetune --source --plate`: crops of the actor photo and of the plate's face, then training."""
+    from tests.shots import ASSETS
+
+    monkeypatch.setenv("GHOSTSWAP_HOME", str(home))
+    photo = str(ASSETS / "faces" / "elon_musk.jpg")
+    argv = ["finetune", "--name", "shot_x", "--source", photo, "--plate", short_plate]
+    argv += ["--init", "ghost_unet_1block", "--out", str(tmp_path / "ft"), *RUN]
+    code, result = run(argv, capsys)
+    assert code == 0 and result["ok"], result
+    data = tmp_path / "ft" / "data"
+    assert len(list((data / "source").glob("*.png"))) == 1
+    assert len(list((data / "target").glob("*.png"))) == 4  # one crop per plate frame
+    assert result["step"] == 1 and result["prepared"] is not None
+    assert load_generator(resolve_model("shot_x")).num_blocks == 1
 
 
 @pytest.mark.parametrize("layout", ["missing", "empty"])
