@@ -37,16 +37,18 @@ from tests.shots import dance_plate, short_plate  # noqa: E402, F401  (fixtures)
 
 @pytest.fixture(autouse=True)
 def _fresh_ghostswap_logger():
-    """`main(["-q", ...])` in one test must not silence the warnings another test checks."""
+    """Each test starts with the `ghostswap` logger as a fresh process has it.
+
+    `main(["-q", ...])` (in a test or a module fixture) quiets the logger for the whole process;
+    without this reset, a later test that asserts a warning would see nothing.
+    """
     import logging
 
     from ghost_core import console
 
     logger = logging.getLogger("ghostswap")
-    saved = (logger.level, list(logger.handlers), logger.propagate, dict(console._state))
+    logger.setLevel(logging.NOTSET)
+    logger.handlers.clear()
+    logger.propagate = True
+    console._state["quiet"] = False
     yield
-    logger.setLevel(saved[0])
-    logger.handlers[:] = saved[1]
-    logger.propagate = saved[2]
-    console._state.clear()
-    console._state.update(saved[3])
