@@ -8,7 +8,6 @@ names cannot be taken.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from ghost_core.console import log
 from ghost_core.errors import InputError, ModelError, UsageError
+from ghost_core.models_store.hashing import sha256_file
 from ghost_core.models_store.lockfile import LOCKS_DIR, LockFile, exclusive, write_json_atomic
 from ghost_core.models_store.manifest import _NAME_RE, Asset, Manifest, parse_asset
 
@@ -58,13 +58,6 @@ def read_user_assets(root: Path | None, official: Manifest) -> dict[str, Asset]:
         assets[name] = parse_asset(name, table, str(path))
     return assets
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _check_loads(kind: str, path: Path) -> int | None:
@@ -112,7 +105,7 @@ def register_local(
     blocks = _check_loads(kind, path) or num_blocks
     if kind in ("generator", "discriminator") and not blocks:
         raise UsageError(f"registering a {kind} needs num_blocks")
-    digest = _sha256(path)
+    digest = sha256_file(path)
     table: dict[str, Any] = {
         "kind": kind,
         "file": path.name,

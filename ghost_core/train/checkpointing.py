@@ -10,7 +10,6 @@ written atomically; all of them load with `torch.load(weights_only=True)`.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from torch import nn
 
 from ghost_core.errors import ModelError
 from ghost_core.io.atomic import atomic_output
+from ghost_core.models_store.hashing import sha256_file
 
 G_FILE = "G_latest.pth"
 D_FILE = "D_latest.pth"
@@ -26,13 +26,6 @@ STATE_FILE = "train_state.pt"
 STATE_FORMAT = "ghostswap-train-state"
 STATE_VERSION = 1
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def official_state(module: nn.Module) -> dict[str, torch.Tensor]:
@@ -47,7 +40,7 @@ def save_weights(module: nn.Module, path: Path) -> str:
     """Write one official-layout file atomically; returns its sha256."""
     with atomic_output(path) as tmp:
         torch.save(official_state(module), tmp)
-        digest = _sha256(tmp)
+        digest = sha256_file(tmp)
     return digest
 
 
@@ -82,7 +75,7 @@ def read_training_state(folder: Path) -> dict[str, Any]:
         raise ModelError(f"{path}: not a ghostswap training state")
     for name, expected in state["weights"].items():
         weights = folder / name
-        if not weights.is_file() or _sha256(weights) != expected:
+        if not weights.is_file() or sha256_file(weights) != expected:
             raise ModelError(
                 f"{weights} is not the file {path.name} was saved with (missing, or written by an "
                 "interrupted save): restore both from a backup or start a new run"
