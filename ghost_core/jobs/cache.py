@@ -60,18 +60,28 @@ def _photo_digest(path: str) -> str:
         raise InputError(f"{path}: cannot read the photo ({exc.strerror or exc})") from None
 
 
+def _knobs(settings: ShotSettings) -> dict[str, Any]:
+    """Every pixel knob, with the photos by content (each photo is read once here)."""
+    knobs: dict[str, Any] = {name: getattr(settings, name) for name in _PIXEL_FIELDS}
+    knobs["sources"] = [[_photo_digest(p) for p in group] for group in settings.sources]
+    knobs["targets"] = [_photo_digest(p) for p in settings.targets]
+    knobs["ghostswap"] = ".".join(__version__.split(".")[:2])
+    return knobs
+
+
+def _hash(knobs: dict[str, Any], for_track: bool) -> str:
+    if for_track:
+        knobs = {k: v for k, v in knobs.items() if k not in _RENDER_ONLY_FIELDS}
+    text = json.dumps(knobs, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:HASH_LENGTH]
+
+
 def params_hash(settings: ShotSettings, for_track: bool = False) -> str:
     """Hash of everything that decides a finished frame's pixels (photos by content).
 
     `for_track` leaves out the render-only matte knobs: the hash that names the track file.
     """
-    fields = [f for f in _PIXEL_FIELDS if not (for_track and f in _RENDER_ONLY_FIELDS)]
-    knobs: dict[str, Any] = {name: getattr(settings, name) for name in fields}
-    knobs["sources"] = [[_photo_digest(p) for p in group] for group in settings.sources]
-    knobs["targets"] = [_photo_digest(p) for p in settings.targets]
-    knobs["ghostswap"] = ".".join(__version__.split(".")[:2])
-    text = json.dumps(knobs, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:HASH_LENGTH]
+    return _hash(_knobs(settings), for_track)
 
 
 def safe_node_name(node: str) -> str:
@@ -83,7 +93,8 @@ def safe_node_name(node: str) -> str:
 def resolve_job(job: Job) -> ResolvedJob:
     """Fill in the output pattern and track file from the cache layout (or beside the output)."""
     settings = job.settings
-    digest = params_hash(settings)
+    knobs = _knobs(settings)
+    digest = _hash(knobs, for_track=False)
     cache_dir = None
     out, track = settings.out, settings.track
     node_dir = None
@@ -94,5 +105,5 @@ def resolve_job(job: Job) -> ResolvedJob:
         out = str(cache_dir / ("swap.####.exr" if is_sequence else "swap.exr"))
     if not track:
         folder = node_dir if node_dir is not None else Path(out or ".").parent
-        track = str(folder / f"track-{params_hash(settings, for_track=True)}.json")
+        track = str(folder / f"track-{_hash(knobs, for_track=True)}.json")
     return ResolvedJob(replace(settings, out=out, track=track), digest, cache_dir)
