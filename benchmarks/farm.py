@@ -74,8 +74,8 @@ def main() -> None:
         os.environ["RAY_TMPDIR"] = str(work)  # the private cluster's session files stay in here
         os.environ["RAY_AUTH_MODE"] = "disabled"  # loopback only; no token written to ~/.ray
         from ghost_core.console import setup_logging
-        from ghost_core.engine.settings import ShotSettings
         from ghost_core.engine.shot import Shot
+        from ghost_core.knobs import ShotSettings
 
         setup_logging(quiet=True)
         plate = build_plate(work / "plate", args.frames)

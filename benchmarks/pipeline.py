@@ -83,8 +83,8 @@ class Timed:
 
 def measure(plate: str, folder: Path, source: str, batch: int) -> dict[str, float]:
     from ghost_core.engine.render import Renderer, render
-    from ghost_core.engine.settings import ShotSettings
     from ghost_core.engine.shot import Shot, plan_from_trackfile
+    from ghost_core.knobs import ShotSettings
 
     settings = ShotSettings(
         plate=plate,
@@ -147,7 +147,7 @@ def peak_rss_child(frames: int, workdir: Path, source: str) -> float:
 import resource, sys
 sys.path.insert(0, {str(REPO)!r})
 from benchmarks.pipeline import build_plate
-from ghost_core.engine.settings import ShotSettings
+from ghost_core.knobs import ShotSettings
 from ghost_core.engine.shot import render_command
 plate = build_plate(__import__('pathlib').Path({str(workdir)!r}) / 'plate', {frames})
 render_command(ShotSettings(plate=plate, sources=[[{source!r}]], out={str(workdir / "out" / "o.####.exr")!r},

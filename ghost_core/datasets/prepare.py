@@ -158,10 +158,10 @@ def prepare_shot(
     only the analysis is needed.
     """
     from ghost_core.engine.crops import cut_face
-    from ghost_core.engine.settings import ShotSettings
     from ghost_core.engine.shot import Shot
     from ghost_core.io.exr import read_frame
     from ghost_core.io.memory import streaming_buffers
+    from ghost_core.knobs import ShotSettings
 
     if not sources:
         raise UsageError("give at least one --source photo of the new face")

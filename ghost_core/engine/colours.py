@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ghost_core.color import ColorPath, load_config, model_colorspace, plate_colorspace
-from ghost_core.engine.settings import ShotSettings
 from ghost_core.io.exr import Frame
+from ghost_core.knobs import ShotSettings
 
 
 class Colours:

@@ -116,8 +116,8 @@ def contact_sheet(path: Path, plate: str, swapped: str, frames: list[int], color
 
 
 def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[str, Any]:
-    from ghost_core.engine.settings import ShotSettings
     from ghost_core.engine.shot import render_command, track_command
+    from ghost_core.knobs import ShotSettings
 
     folder = Path(out).resolve()
     make_output_folder(folder / "plate")

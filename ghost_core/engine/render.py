@@ -27,7 +27,6 @@ from ghost_core.console import check_cancelled, log, progress, report
 from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import FaceCrop, cut_face
 from ghost_core.engine.plan import FaceTask, ShotPlan
-from ghost_core.engine.settings import ShotSettings
 from ghost_core.errors import OutputError, UsageError
 from ghost_core.io.atomic import check_output_folder, make_output_folder, same_file
 from ghost_core.io.exr import Frame, channel_formats, read_frame, read_header
@@ -35,6 +34,7 @@ from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame
 from ghost_core.io.memory import streaming_buffers
 from ghost_core.io.resume import is_complete
 from ghost_core.io.sequence import FramePattern, compact_frames, resolve_frames
+from ghost_core.knobs import ShotSettings
 from ghost_core.swappers.base import Swapper
 
 

@@ -21,7 +21,6 @@ from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import cut_face, face_gain
 from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.render import Renderer, render
-from ghost_core.engine.settings import ShotSettings
 from ghost_core.engine.sources import SourcePhoto, load_people, load_photo
 from ghost_core.errors import InputError, ModelError, UsageError
 from ghost_core.faces.detectors import open_detector
@@ -40,6 +39,7 @@ from ghost_core.faces.types import Detection
 from ghost_core.io.exr import read_frame
 from ghost_core.io.memory import streaming_buffers
 from ghost_core.io.sequence import FramePattern, resolve_frames
+from ghost_core.knobs import ShotSettings
 from ghost_core.matte import MaskOverrides, MaskParams, choose_params
 from ghost_core.swappers.base import Swapper
 

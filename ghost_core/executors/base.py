@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ghost_core.errors import UsageError
 
 if TYPE_CHECKING:  # the CLI imports this module while parsing: keep it light
-    from ghost_core.engine.settings import ShotSettings
     from ghost_core.faces.trackfile import TrackFile
+    from ghost_core.knobs import ShotSettings
 
 EXECUTORS = ("local", "ray")
 

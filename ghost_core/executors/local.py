@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ghost_core.engine.settings import ShotSettings
 from ghost_core.engine.shot import Shot, render_shot, shot_track
 from ghost_core.executors.base import Executor
 from ghost_core.faces.trackfile import TrackFile
+from ghost_core.knobs import ShotSettings
 
 
 class LocalExecutor(Executor):

@@ -23,13 +23,13 @@ from typing import Any
 
 from ghost_core.console import log, progress
 from ghost_core.engine.render import Renderer, output_frames, render
-from ghost_core.engine.settings import ShotSettings
 from ghost_core.engine.shot import Shot, load_track, plan_from_trackfile, shot_track
 from ghost_core.errors import GhostSwapError, OutputError, UsageError
 from ghost_core.executors.base import Executor, ExecutorOptions
 from ghost_core.faces.trackfile import TrackFile
 from ghost_core.io.atomic import temp_path_for
 from ghost_core.io.sequence import FramePattern, compact_frames
+from ghost_core.knobs import ShotSettings
 
 DEFAULT_CHUNK = 8
 IN_FLIGHT = 2  # chunks queued per worker: one rendering, one waiting, so a worker never idles

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ghost_core.console import log
-from ghost_core.engine.settings import ShotSettings
 from ghost_core.io.sequence import FramePattern, resolve_frames
 from ghost_core.jobs.cache import ResolvedJob, resolve_job
 from ghost_core.jobs.schema import Job
+from ghost_core.knobs import ShotSettings
 
 
 def _newest_input(settings: ShotSettings) -> int:

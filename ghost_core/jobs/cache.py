@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ghost_core import __version__
-from ghost_core.engine.settings import ShotSettings
 from ghost_core.errors import InputError
 from ghost_core.io.sequence import FramePattern
 from ghost_core.jobs.schema import Job
+from ghost_core.knobs import ShotSettings
 
 HASH_LENGTH = 12
 # Matte knobs act at render time only: changing them must not force a new (slow) track step.

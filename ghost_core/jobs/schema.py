@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ghost_core.engine.settings import SWAPPERS, ShotSettings
 from ghost_core.errors import InputError
+from ghost_core.knobs import SWAPPERS, ShotSettings
 
 SCHEMA = "ghostswap.job"
 VERSION = 1

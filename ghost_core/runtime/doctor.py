@@ -1,8 +1,7 @@
-"""`ghostswap doctor`: what this machine can run, so a TD can check a workstation or farm node."""
+"""What this machine can run (`ghostswap doctor`), so a TD can check a workstation or farm node."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 from typing import Any
@@ -31,18 +30,3 @@ def machine_report() -> dict[str, Any]:
         "onnxruntime_providers": [p if isinstance(p, str) else p[0] for p in providers],
         "default_precision": "fp16" if cuda or len(providers) > 1 else "fp32",
     }
-
-
-def _doctor(args: argparse.Namespace) -> dict[str, Any]:
-    report = machine_report()
-    if not args.json:
-        width = max(map(len, report))
-        for key, value in report.items():
-            shown = ", ".join(value) if isinstance(value, list) else value
-            print(f"{key:<{width}}  {shown}")
-    return report
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("doctor", help="show versions, GPUs and inference providers of this machine")
-    parser.set_defaults(func=_doctor)

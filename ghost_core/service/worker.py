@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ghost_core.console import Watch, log, watching
-from ghost_core.engine.settings import ShotSettings
 from ghost_core.errors import Cancelled, GhostSwapError, InputError
+from ghost_core.knobs import ShotSettings
 from ghost_core.service.connection import pid_alive
 from ghost_core.service.store import CANCELLED, DONE, FAILED, QUEUED, JobRecord, JobStore
 

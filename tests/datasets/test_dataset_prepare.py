@@ -15,13 +15,13 @@ import pytest
 from ghost_core.cli import main
 from ghost_core.datasets.prepare import prepare_folder, prepare_shot
 from ghost_core.engine.crops import cut_face
-from ghost_core.engine.settings import ShotSettings
 from ghost_core.engine.shot import Shot, plan_from_trackfile
 from ghost_core.errors import InputError
 from ghost_core.faces.align import estimate_norm, warp_crop
 from ghost_core.faces.detectors import open_detector
 from ghost_core.io.exr import read_frame
 from ghost_core.io.source_image import read_source_image
+from ghost_core.knobs import ShotSettings
 from tests.conftest import SHARED
 from tests.engine.conftest import colour_path, video_frames, write_plate_frame
 

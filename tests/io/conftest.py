@@ -12,7 +12,7 @@ import OpenImageIO as oiio
 import pytest
 
 from ghost_core import cli
-from ghost_core.io.commands import register as register_frames
+from ghost_core.cli.frames import register as register_frames
 
 NUMPY = {"half": np.float16, "float": np.float32, "uint": np.uint32}
 

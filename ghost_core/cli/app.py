@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable, Sequence
 
 from ghost_core import __version__
@@ -15,16 +14,17 @@ Registrar = Callable[[argparse._SubParsersAction], None]
 
 
 def _registrars() -> list[Registrar]:
-    from ghost_core.datasets.commands import register as register_dataset
-    from ghost_core.engine.commands import register as register_shot
-    from ghost_core.evaluation.commands import register as register_eval
-    from ghost_core.farm.commands import register as register_farm
-    from ghost_core.io.commands import register as register_frames
-    from ghost_core.jobs.commands import register as register_jobs
-    from ghost_core.models_store.commands import register as register_models
-    from ghost_core.runtime.doctor import register as register_doctor
-    from ghost_core.service.commands import register as register_serve
-    from ghost_core.train.commands import register as register_train
+    from ghost_core.cli.datasets import register as register_dataset
+    from ghost_core.cli.doctor import register as register_doctor
+    from ghost_core.cli.evaluation import register as register_eval
+    from ghost_core.cli.farm import register as register_farm
+    from ghost_core.cli.frames import register as register_frames
+    from ghost_core.cli.jobs import register as register_jobs
+    from ghost_core.cli.knobs import register as register_knobs
+    from ghost_core.cli.models import register as register_models
+    from ghost_core.cli.serve import register as register_serve
+    from ghost_core.cli.shot import register as register_shot
+    from ghost_core.cli.train import register as register_train
 
     return [
         register_doctor,
@@ -32,6 +32,7 @@ def _registrars() -> list[Registrar]:
         register_frames,
         register_shot,
         register_jobs,
+        register_knobs,
         register_dataset,
         register_eval,
         register_farm,
@@ -93,6 +94,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         emit_json({"ok": True, "command": args.command, **(result or {})})
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,241 @@
+"""The one table of shot knobs: every setting of `track`/`render` is declared here, once.
+
+Each `ShotSettings` field carries a `Knob` in its dataclass metadata: CLI flag, job-file path,
+help, type and range, and at which stage it changes pixels. The CLI options (`cli/shot.py`), the
+job schema and its messages (`jobs/schema.py`), the cache-key and track-hash field lists
+(`jobs/cache.py`), the render digest (`engine/render.py`), the docs table in docs/jobs.md and the
+hosts' knob file (`ghostswap knobs --json`, vendored into each adapter) are all derived from it.
+Adding a knob means adding one field here and using it where it acts.
+
+This module is standard library only and imports nothing else of GhostSwap, so every layer
+(CLI, jobs, engine, service, executors) may depend on it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+KNOBS_SCHEMA = "ghostswap.knobs"
+KNOBS_VERSION = 1
+# The job file's schema name and version (jobs/schema.py); here so the knob table can name them.
+JOB_SCHEMA = "ghostswap.job"
+JOB_VERSION = 1
+
+# What a knob holds; the job schema and the CLI parse each kind the same way.
+Kind = Literal["str", "path", "int", "float", "bool", "choice", "frames", "paths", "ints", "photo_groups"]
+# Where a knob acts:
+#   "track"  - decides the shot analysis (in the track-file hash; recorded by the track file)
+#   "both"   - decides the analysis and the render (track hash and render digest)
+#   "render" - render only (render digest, not the track hash: changing it never re-tracks)
+#   None     - where or how the work runs, not what a finished frame looks like
+Stage = Literal["track", "both", "render"] | None
+
+SWAPPERS = ("auto", "ghost", "morph")
+BACKENDS = ("auto", "onnxruntime", "torch")
+
+
+@dataclass(frozen=True)
+class Knob:
+    """How one `ShotSettings` field shows up in each layer."""
+
+    job: str  # path in the job file: "plate" (top level) or "matte.erode" (section.key)
+    kind: Kind
+    help: str
+    cli: str | None = None  # long option of `track`/`render`; None: job file (or a special option)
+    metavar: str | None = None
+    stage: Stage = None
+    nullable: bool = False  # null / not given means "the engine chooses" (e.g. GHOST's per-track mask)
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    commands: tuple[str, ...] = ("track", "render")  # which commands take the CLI option
+    host: bool = False  # offered as a control in the host adapters
+    label: str = ""  # short UI label for hosts (default: the field name with spaces)
+    host_default: Any = None  # what a host shows when it overrides a nullable knob
+
+    @property
+    def section(self) -> str:
+        return self.job.rpartition(".")[0]
+
+    @property
+    def key(self) -> str:
+        return self.job.rpartition(".")[2]
+
+    @property
+    def pixels(self) -> bool:
+        """True when the knob changes a finished frame's pixels (it is in the cache key)."""
+        return self.stage is not None
+
+
+def knob(default: Any = dataclasses.MISSING, **spec: Any) -> Any:
+    """A dataclass field whose metadata is its `Knob` (mutable defaults become factories)."""
+    meta = {"knob": Knob(**spec)}
+    if isinstance(default, list):
+        return field(default_factory=list, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class ShotSettings:
+    """Inputs, target selection, swapper and matte controls of one shot.
+
+    `sources` holds one group of photos per person; `targets` are reference photos of the faces
+    to replace, paired with `sources` by position; `track_ids` pick tracks directly;
+    `all_tracks` gives every track the first source.
+    """
+
+    plate: str = knob(
+        job="plate", kind="path", cli="--plate", metavar="PATTERN", stage="track",
+        help="plate EXRs: shot.####.exr (or one file)",
+    )
+    sources: list[list[str]] = knob(
+        job="sources", kind="photo_groups", cli="--source", metavar="IMG", stage="both",
+        help="photo(s) of one new face; repeat --source for more people "
+        "(ghost averages the identity of a person's photos, morph uses the first)",
+    )
+    out: str | None = knob(
+        None, job="output", kind="path", metavar="PATTERN", nullable=True,
+        help="output EXRs: swap.####.exr (or give the job a cache folder)",
+    )
+    frames: str | None = knob(
+        None, job="frames", kind="frames", cli="--frames", metavar="SPEC", nullable=True,
+        help="1001-1100, 1001-1100x2, 1001,1005 (default: all)",
+    )
+    track: str | None = knob(
+        None, job="track_file", kind="path", metavar="TRACKFILE", nullable=True,
+        help="track file from `ghostswap track` (default: beside the output)",
+    )
+    targets: list[str] = knob(
+        [], job="targets.reference_photos", kind="paths", cli="--target", metavar="REF_IMG",
+        stage="track", help="photo of the face to replace (repeat, one per --source)",
+    )
+    track_ids: list[int] = knob(
+        [], job="targets.track_ids", kind="ints", cli="--track-id", metavar="N", stage="track",
+        help="track id from `ghostswap track` (repeat, one per --source)",
+    )
+    all_tracks: bool = knob(
+        False, job="targets.all", kind="bool", cli="--all", stage="track",
+        help="replace every face with the first source",
+    )
+    swapper: str = knob(
+        "auto", job="swapper.name", kind="choice", cli="--swapper", stage="both", choices=SWAPPERS,
+        host=True, help="auto (default): ghost when its weights are installed, else morph",
+    )
+    model: str | None = knob(
+        None, job="swapper.model", kind="str", cli="--model", metavar="NAME", stage="both",
+        nullable=True, host=True, help="generator from `ghostswap models list`",
+    )
+    enhance: bool = knob(
+        False, job="swapper.enhance", kind="bool", cli="--enhance", stage="both", host=True,
+        help="run GHOST's face enhancer after the swap",
+    )
+    detector: str = knob(
+        "auto", job="analysis.detector", kind="str", cli="--detector", stage="track",
+        help="auto (default), scrfd, retinaface or a .onnx SCRFD file",
+    )
+    landmarker: str = knob(
+        "auto", job="analysis.landmarker", kind="str", cli="--landmarker", stage="track",
+        help="auto (default), 106 or mesh",
+    )
+    colorspace: str | None = knob(
+        None, job="color.colorspace", kind="str", cli="--colorspace", metavar="NAME", stage="both",
+        nullable=True, help="plate colour space (default: metadata, then the scene_linear role)",
+    )
+    ocio: str | None = knob(
+        None, job="color.ocio", kind="path", cli="--ocio", metavar="CONFIG", stage="both",
+        nullable=True, help="OCIO config (default: $OCIO, then built-in)",
+    )
+    erode: int | None = knob(
+        None, job="matte.erode", kind="int", cli="--erode", metavar="PX", stage="render",
+        nullable=True, minimum=-64, maximum=64, host=True, label="matte erode", host_default=0,
+        help="erode (negative: dilate) the matte, in crop pixels (default: GHOST's per track)",
+    )
+    feather: float | None = knob(
+        None, job="matte.feather", kind="float", cli="--feather", metavar="SCALE", stage="render",
+        nullable=True, minimum=0.0, maximum=10.0, host=True, label="matte feather", host_default=1.0,
+        help="multiply GHOST's matte blur sigmas (default: GHOST's per track)",
+    )
+    brow_lift: float | None = knob(
+        None, job="matte.brow_lift", kind="float", cli="--brow-lift", metavar="FACTOR",
+        stage="render", nullable=True, minimum=0.0, maximum=5.0, host=True, label="brow lift",
+        host_default=1.0, help="eyebrow expansion factor of the matte hull (default: GHOST's)",
+    )
+    matte_name: str = knob(
+        "ghost.matte", job="matte.layer", kind="str", cli="--matte-name", metavar="LAYER",
+        stage="render", commands=("render",), help="EXR channel of the feathered matte",
+    )
+    batch: int = knob(
+        8, job="runtime.batch", kind="int", cli="--batch", metavar="N", minimum=1,
+        commands=("render",), help="frames per swapper call",
+    )
+    backend: str = knob(
+        "auto", job="runtime.backend", kind="choice", cli="--backend", choices=BACKENDS,
+        help="inference backend",
+    )
+    device: str = knob(
+        "auto", job="runtime.device", kind="str", cli="--device", help="auto, cpu, cuda or cuda:N",
+    )
+    overwrite: bool = knob(
+        False, job="overwrite", kind="bool", cli="--overwrite", commands=("render",),
+        help="re-render frames that are already complete",
+    )
+
+
+def knob_fields() -> list[tuple[str, Knob]]:
+    """(ShotSettings field name, Knob) in declaration order."""
+    return [(f.name, f.metadata["knob"]) for f in dataclasses.fields(ShotSettings)]
+
+
+def field_default(name: str) -> Any:
+    """The engine's default of a field (a fresh list for list fields)."""
+    f = next(f for f in dataclasses.fields(ShotSettings) if f.name == name)
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return None
+
+
+def fields_at(*stages: str) -> tuple[str, ...]:
+    """Field names whose knob acts at one of `stages` ("track", "both", "render")."""
+    return tuple(name for name, k in knob_fields() if k.stage in stages)
+
+
+# Field lists the caches and digests are keyed on: derived, never written by hand.
+PIXEL_FIELDS = fields_at("track", "both", "render")  # the cache-folder hash
+TRACK_FIELDS = fields_at("track", "both")  # the track-file hash (render-only knobs never re-track)
+DIGEST_FIELDS = fields_at("both", "render")  # per-frame render digest, beside the track file's own
+
+
+def knob_table() -> dict[str, Any]:
+    """The versioned knob table hosts vendor (`ghostswap knobs --json`)."""
+    rows = []
+    for name, k in knob_fields():
+        rows.append(
+            {
+                "name": name,
+                "job": k.job,
+                "cli": k.cli,
+                "kind": k.kind,
+                "default": field_default(name),
+                "nullable": k.nullable,
+                "choices": list(k.choices),
+                "minimum": k.minimum,
+                "maximum": k.maximum,
+                "stage": k.stage,
+                "pixels": k.pixels,
+                "host": k.host,
+                "label": k.label or name.replace("_", " "),
+                "host_default": k.host_default if k.host_default is not None else field_default(name),
+                "help": k.help,
+            }
+        )
+    return {
+        "schema": KNOBS_SCHEMA,
+        "version": KNOBS_VERSION,
+        "job_schema": JOB_SCHEMA,
+        "job_version": JOB_VERSION,
+        "knobs": rows,
+    }
