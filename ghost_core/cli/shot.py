@@ -9,7 +9,7 @@ from typing import Any
 
 from ghost_core.errors import UsageError
 from ghost_core.executors.base import EXECUTORS
-from ghost_core.knobs import SWAPPERS, Knob, ShotSettings, knob_fields
+from ghost_core.knobs import SWAPPERS, Knob, ShotSettings, knob_fields, out_of_range
 
 # Job sections whose CLI options are shown as one group in --help.
 _GROUPS = {
@@ -69,6 +69,10 @@ def _settings(args: argparse.Namespace, out: str | None) -> ShotSettings:
         for name, _ in knob_fields()
         if name != "out" and getattr(args, name, None) is not None
     }
+    for name, knob in knob_fields():
+        problem = out_of_range(knob, given.get(name)) if knob.cli else None
+        if problem:
+            raise UsageError(f"{knob.cli} {problem}")
     if "sources" in given:
         given["sources"] = [list(group) for group in given["sources"]]
     if out is not None:

@@ -34,7 +34,7 @@ from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame
 from ghost_core.io.memory import streaming_buffers
 from ghost_core.io.resume import is_complete
 from ghost_core.io.sequence import FramePattern, compact_frames, resolve_frames
-from ghost_core.knobs import ShotSettings
+from ghost_core.knobs import DIGEST_FIELDS, ShotSettings
 from ghost_core.swappers.base import Swapper
 
 
@@ -95,19 +95,9 @@ def render_digest(renderer: Renderer) -> str:
     Stamped on each frame as `ghost:render_digest`; resume re-renders a frame whose digest differs,
     so changing a matte or swapper setting never leaves a stale frame behind.
     """
-    s = renderer.settings
-    knobs = {
-        "track": renderer.plan.digest,
-        "swapper": renderer.swapper.describe(),
-        "model": s.model,
-        "enhance": s.enhance,
-        "colorspace": s.colorspace,
-        "ocio": s.ocio,
-        "erode": s.erode,
-        "feather": s.feather,
-        "brow_lift": s.brow_lift,
-        "matte_name": s.matte_name,
-    }
+    knobs = {name: getattr(renderer.settings, name) for name in DIGEST_FIELDS}
+    knobs["track"] = renderer.plan.digest
+    knobs["swapper"] = renderer.swapper.describe()  # "auto" resolved, with the swapper's own options
     text = json.dumps(knobs, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -11,7 +11,7 @@ import numpy as np
 import OpenImageIO as oiio
 import pytest
 
-from ghost_core import cli
+from ghost_core.cli import app as cli
 from ghost_core.cli.frames import register as register_frames
 
 NUMPY = {"half": np.float16, "float": np.float32, "uint": np.uint32}
