@@ -150,6 +150,11 @@ class ShotSettings:
         None, job="color.ocio", kind="path", cli="--ocio", metavar="CONFIG", stage="both",
         nullable=True, help="OCIO config (default: $OCIO, then built-in)",
     )
+    color_match: float = knob(
+        1.0, job="color.match", kind="float", cli="--color-match", metavar="AMOUNT", stage="render",
+        minimum=0.0, maximum=1.0, host=True, label="colour match",
+        help="match the swapped skin's colour to the plate face it replaces (0 off, 1 full)",
+    )
     erode: int | None = knob(
         None, job="matte.erode", kind="int", cli="--erode", metavar="PX", stage="render",
         nullable=True, soft_range=(-32, 32), host=True, label="matte erode", host_default=0,

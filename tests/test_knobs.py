@@ -39,7 +39,11 @@ _CHANGED: dict[str, Any] = {
 def _changed(name: str, kind: str, choices: tuple[str, ...]) -> Any:
     if choices:
         return next(c for c in choices if c != field_default(name))
-    return _CHANGED[kind]
+    value = _CHANGED[kind]
+    limit = dict(knob_fields())[name].maximum
+    if limit is not None and value > limit:  # e.g. color.match lives in 0..1
+        value = limit / 2
+    return value
 
 
 def _base() -> ShotSettings:
