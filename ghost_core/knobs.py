@@ -7,7 +7,8 @@ job schema and its messages (`jobs/schema.py`), the cache-key and track-hash fie
 hosts' knob file (`ghostswap knobs --json`, vendored into each adapter) are all derived from it.
 Adding a knob means adding one field here and using it where it acts.
 
-This module is standard library only and imports nothing else of GhostSwap, so every layer
+Besides the standard library it imports only the registries of swappers, detectors and
+landmarkers (their choices and help; strings, no model code), so every layer above those
 (CLI, jobs, engine, service, executors) may depend on it.
 """
 
@@ -17,6 +18,10 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from ghost_core.faces import LANDMARKERS
+from ghost_core.faces.detectors import DETECTORS
+from ghost_core.swappers import SWAPPERS as SWAPPER_REGISTRY
 
 KNOBS_SCHEMA = "ghostswap.knobs"
 KNOBS_VERSION = 1
@@ -34,7 +39,7 @@ Kind = Literal["str", "path", "int", "float", "bool", "choice", "frames", "paths
 #   None     - where or how the work runs, not what a finished frame looks like
 Stage = Literal["track", "both", "render"] | None
 
-SWAPPERS = ("auto", "ghost", "morph")
+SWAPPERS = SWAPPER_REGISTRY.names()
 BACKENDS = ("auto", "onnxruntime", "torch")
 
 
@@ -124,7 +129,7 @@ class ShotSettings:
     )
     swapper: str = knob(
         "auto", job="swapper.name", kind="choice", cli="--swapper", stage="both", choices=SWAPPERS,
-        host=True, help="auto (default): ghost when its weights are installed, else morph",
+        host=True, help=SWAPPER_REGISTRY.help_text("auto"),
     )
     model: str | None = knob(
         None, job="swapper.model", kind="str", cli="--model", metavar="NAME", stage="both",
@@ -136,11 +141,11 @@ class ShotSettings:
     )
     detector: str = knob(
         "auto", job="analysis.detector", kind="str", cli="--detector", stage="track",
-        help="auto (default), scrfd, retinaface or a .onnx SCRFD file",
+        help=DETECTORS.help_text("auto"),
     )
     landmarker: str = knob(
-        "auto", job="analysis.landmarker", kind="str", cli="--landmarker", stage="track",
-        help="auto (default), 106 or mesh",
+        "auto", job="analysis.landmarker", kind="choice", cli="--landmarker", stage="track",
+        choices=LANDMARKERS.names(), help=LANDMARKERS.help_text("auto"),
     )
     colorspace: str | None = knob(
         None, job="color.colorspace", kind="str", cli="--colorspace", metavar="NAME", stage="both",

@@ -93,7 +93,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--track", metavar="TRACKFILE", help="from `ghostswap track` (needed for farm chunks)"
     )
     scale = render.add_argument_group("scale-out (default: render in this process)")
-    scale.add_argument("--executor", choices=EXECUTORS, default="local", help="local, or ray: a Ray cluster")
+    scale.add_argument(
+        "--executor", choices=EXECUTORS.names(), default="local", help=EXECUTORS.help_text("local")
+    )
     scale.add_argument(
         "--address", metavar="HOST:PORT", help="Ray head to join (default: start a private local Ray)"
     )

@@ -22,7 +22,7 @@ from ghost_core.engine.crops import cut_face, face_gain
 from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.render import Renderer, render
 from ghost_core.engine.sources import SourcePhoto, load_people, load_photo
-from ghost_core.errors import InputError, ModelError, UsageError
+from ghost_core.errors import InputError, UsageError
 from ghost_core.faces.detectors import open_detector
 from ghost_core.faces.landmarks import open_landmarker
 from ghost_core.faces.trackfile import (
@@ -41,6 +41,7 @@ from ghost_core.io.memory import streaming_buffers
 from ghost_core.io.sequence import FramePattern, resolve_frames
 from ghost_core.knobs import ShotSettings
 from ghost_core.matte import MaskOverrides, MaskParams, choose_params
+from ghost_core.swappers import SWAPPERS, FaceSwapper
 from ghost_core.swappers.base import Swapper
 
 SINGLE = 0  # frame key of a single still (a plate path without a frame token)
@@ -49,49 +50,10 @@ EMBED_SAMPLES = 5
 
 # ---------------------------------------------------------------------------------------- loading
 
-_warned: set[str] = set()
 
-
-def _warn_once(message: str, *args: object) -> None:
-    """A warning a process prints once (the demo opens the shot twice: track, then render)."""
-    if message not in _warned:
-        _warned.add(message)
-        log.warning(message, *args)
-
-
-def open_swapper(settings: ShotSettings) -> Swapper:
-    """`auto` is GHOST when its generator and ArcFace are installed, else the offline morph (said so)."""
-    choice = settings.swapper
-    if choice == "auto":
-        try:
-            from ghost_core.models_store import load_manifest, resolve
-
-            manifest = load_manifest()
-            resolve(settings.model or manifest.default("generator").name)
-            resolve(manifest.default("arcface").name)
-            choice = "ghost"
-        except ModelError as exc:
-            _warn_once(
-                "GHOST weights are not installed (%s); using the offline morph swapper. "
-                "Install GHOST with `ghostswap models install ghost_unet_2blocks arcface_backbone`",
-                exc,
-            )
-            choice = "morph"
-    if choice == "ghost":
-        from ghost_core.swappers.ghost import GhostSwapper
-
-        return GhostSwapper.open(
-            settings.model,
-            enhance=settings.enhance,
-            backend=settings.backend,
-            device=settings.device,
-            max_batch=max(1, settings.batch),
-        )
-    if choice == "morph":
-        from ghost_core.swappers.morph import MorphSwapper
-
-        return MorphSwapper()
-    raise UsageError(f"unknown swapper {choice!r}; use auto, ghost or morph")
+def open_swapper(settings: ShotSettings) -> FaceSwapper:
+    """The swapper `settings.swapper` names in `ghost_core.swappers.SWAPPERS` (`auto`: ghost, else morph)."""
+    return SWAPPERS.create(settings.swapper, settings)
 
 
 def _key(frame: int | None) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -22,6 +22,9 @@ from ghost_core.errors import InputError, UsageError
 from ghost_core.faces.align import CROP_SIZE
 from ghost_core.faces.landmarks import FACE_MESH_468, FaceMeshLandmarker
 from ghost_core.swappers.base import Swapper
+
+if TYPE_CHECKING:
+    from ghost_core.knobs import ShotSettings
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,11 @@ class MorphSwapper(Swapper):
         # The crop's pixel centres in continuous coordinates (pixel i spans i..i+1).
         grid = np.mgrid[0:CROP_SIZE, 0:CROP_SIZE].astype(np.float32) + np.float32(0.5)
         self._centres = (grid[1], grid[0])
+
+    @classmethod
+    def from_settings(cls, settings: ShotSettings) -> MorphSwapper:
+        """The `morph` registry entry: needs nothing from the shot (the matte knobs act later)."""
+        return cls()
 
     # ---- identity --------------------------------------------------------------------------------
 
