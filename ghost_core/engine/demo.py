@@ -145,5 +145,5 @@ def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[s
         "output": settings.out,
         "contact_sheet": str(sheet),
         "track": track,
-        "render": summary,
+        "render": summary.to_dict(),
     }
