@@ -31,7 +31,7 @@ from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import FaceCrop, cut_face
 from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.summary import RenderSummary
-from ghost_core.errors import OutputError, UsageError
+from ghost_core.errors import OutputError, TrackFileError, UsageError
 from ghost_core.io.atomic import check_output_folder, make_output_folder, same_file
 from ghost_core.io.exr import Frame, channel_formats, read_frame, read_header
 from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame
@@ -86,10 +86,13 @@ def check_output(settings: ShotSettings, plan: ShotPlan, frames: Frames) -> tupl
         raise UsageError(f"{dst.text}: input and output must both be sequences (####) or both single files")
     if not frames:
         raise UsageError("no frames to render; check --frames")
+    first = read_header(src.path(frames[0]), check_pixels=False)
+    _check_size(src.path(frames[0]), first.width, first.height, plan)
     unknown = [f for f in frames if f not in plan.tasks and f not in plan.frames]
     if unknown:
         raise UsageError(
-            f"frames {compact_frames([f for f in unknown if f is not None])} are not in the track file; "
+            f"frames {compact_frames([f for f in unknown if f is not None])} are not in the track file "
+            f"(made for {plan.plate}, frames {compact_frames([f for f in plan.frames if f is not None])}); "
             "re-run `ghostswap track` over the whole shot"
         )
     for f in frames:
@@ -101,6 +104,16 @@ def check_output(settings: ShotSettings, plan: ShotPlan, frames: Frames) -> tupl
     check_output_folder(folder)
     make_output_folder(folder)
     return src, dst
+
+
+def _check_size(path: Path, width: int, height: int, plan: ShotPlan) -> None:
+    """A plate frame must have the size the track file was made on, else the file is another shot's."""
+    if (width, height) != tuple(plan.size):
+        raise TrackFileError(
+            f"{path}: {width}x{height}, but the track file (made for {plan.plate}) was made on "
+            f"{plan.size[0]}x{plan.size[1]} frames: it belongs to another shot; "
+            "re-run `ghostswap track` on this plate"
+        )
 
 
 def _expected(spec: Any, options: WriteOptions) -> list[str]:
@@ -212,11 +225,7 @@ def _render_batch(
     jobs: list[_Job] = []
     for i, (f, plate) in enumerate(zip(todo, plates, strict=True)):
         tasks = renderer.plan.tasks_at(f)
-        if (plate.width, plate.height) != tuple(renderer.plan.size):
-            raise UsageError(
-                f"{src.path(f)}: {plate.width}x{plate.height}, but the track file was made on "
-                f"{renderer.plan.size[0]}x{renderer.plan.size[1]} frames; re-run `ghostswap track`"
-            )
+        _check_size(src.path(f), plate.width, plate.height, renderer.plan)
         color = renderer.colours(plate) if tasks else None
         for task in tasks:
             crop = cut_face(plate.rgba_source(), color, task.kps, task.gain)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.render import Frames, Renderer, render, requested_frames
 from ghost_core.engine.sources import SourcePhoto, load_people, load_photo
 from ghost_core.engine.summary import RenderSummary
-from ghost_core.errors import InputError, ModelError, UsageError
+from ghost_core.errors import InputError, ModelError, TrackFileError, UsageError
 from ghost_core.faces.detectors import open_detector
 from ghost_core.faces.landmarks import open_landmarker
 from ghost_core.faces.trackfile import (
@@ -309,6 +309,11 @@ def plan_from_trackfile(tf: TrackFile, settings: ShotSettings) -> ShotPlan:
     for track in tf.tracks:
         if track.source is None:
             continue
+        if not 0 <= track.source < len(settings.sources):
+            raise TrackFileError(
+                f"track {track.id} is given source {track.source + 1}, but only {len(settings.sources)} "
+                "--source person(s) are given; re-run `ghostswap track` with these sources"
+            )
         for i, f in enumerate(track.frames):
             values = tf.mask_params(track.id, track.segments[i])
             if values is None:
@@ -333,15 +338,25 @@ def plan_from_trackfile(tf: TrackFile, settings: ShotSettings) -> ShotPlan:
 
 def load_track(settings: ShotSettings) -> TrackFile:
     """The `--track` file, checked against these source photos (hashes) and this kind of plate."""
-    assert settings.track
+    if not settings.track:
+        raise UsageError("give --track TRACKFILE (from `ghostswap track`)")
     tf = load_trackfile(settings.track)
     now = [SourceRecord.of(p).sha256 for group in settings.sources for p in group]
     if now != [r.sha256 for r in tf.sources]:
-        raise UsageError(
+        raise TrackFileError(
             f"{settings.track} was made with other source photos; re-run `ghostswap track` with these sources"
         )
+    groups = tf.tracking.get("source_groups")
+    if groups is not None and groups != [len(g) for g in settings.sources]:
+        raise TrackFileError(
+            f"{settings.track} groups its source photos as {groups} per person, but the --source options "
+            f"give {[len(g) for g in settings.sources]}; repeat --source as when tracking, or re-track"
+        )
     if FramePattern.parse(tf.plate).is_sequence != FramePattern.parse(settings.plate).is_sequence:
-        raise UsageError(f"{settings.track} was made for {tf.plate}, not {settings.plate}")
+        raise TrackFileError(
+            f"{settings.track} was made for {tf.plate}, not {settings.plate}: it belongs to another shot; "
+            "re-run `ghostswap track` on this plate"
+        )
     return tf
 
 
