@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from ghost_core.cli import main
+from ghost_core.engine.summary import FarmStats, RenderSummary
 from ghost_core.errors import UsageError
 from ghost_core.evaluation import RECOGNISERS
 from ghost_core.executors import EXECUTORS, Executor, ExecutorOptions, open_executor
@@ -127,8 +128,9 @@ class DummyDetector:
 class DummyExecutor(Executor):
     name = "dummy"
 
-    def render(self, settings: ShotSettings, track: Any = None) -> dict[str, Any]:
-        return {"executor": self.name, "frames": settings.frames, "workers": self.options.workers}
+    def render(self, settings: ShotSettings, track: Any = None, *, frames: Any = None) -> RenderSummary:
+        farm = FarmStats(self.name, workers=self.options.workers or 1, chunks=0)
+        return RenderSummary(plate=settings.plate, output=settings.frames or "", frames=0, farm=farm)
 
 
 def test_a_registered_detector_comes_back_from_open_detector() -> None:
@@ -152,13 +154,8 @@ def test_a_registered_executor_runs_from_the_cli(capsys: pytest.CaptureFixture[s
         argv = ["--json", "render", "--plate", "p.####.exr", "--source", "a.png", "--out", "o.####.exr"]
         assert main([*argv, "--frames", "1001-1003", "--executor", "dummy", "--workers", "3"]) == 0
         summary = json.loads(capsys.readouterr().out)
-        assert summary == {
-            "ok": True,
-            "command": "render",
-            "executor": "dummy",
-            "frames": "1001-1003",
-            "workers": 3,
-        }
+        assert (summary["ok"], summary["command"], summary["executor"]) == (True, "render", "dummy")
+        assert (summary["plate"], summary["output"], summary["workers"]) == ("p.####.exr", "1001-1003", 3)
     finally:
         EXECUTORS.remove("dummy")
     assert EXECUTORS.names() == ("local", "ray")

@@ -127,7 +127,7 @@ def _render(args: argparse.Namespace) -> dict[str, Any]:
     if args.job and not args.track and settings.track and not Path(settings.track).is_file():
         settings = replace(settings, track=None)  # not tracked yet: analyse in memory, as without a job
     options = ExecutorOptions(args.executor, args.address, args.workers, args.chunk)
-    return open_executor(options).render(settings)
+    return open_executor(options).render(settings).to_dict()
 
 
 def _demo(args: argparse.Namespace) -> dict[str, Any]:

@@ -8,13 +8,15 @@ frames gives the same pixels as one whole-shot render.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from ghost_core.errors import UsageError
 from ghost_core.registry import Registry
 
 if TYPE_CHECKING:  # the CLI imports this module while parsing: keep it light
+    from ghost_core.engine.summary import RenderSummary
     from ghost_core.faces.trackfile import TrackFile
     from ghost_core.knobs import ShotSettings
 
@@ -24,7 +26,13 @@ class ShotExecutor(Protocol):
 
     name: str
 
-    def render(self, settings: ShotSettings, track: TrackFile | None = None) -> dict[str, Any]: ...
+    def render(
+        self,
+        settings: ShotSettings,
+        track: TrackFile | None = None,
+        *,
+        frames: Sequence[int | None] | None = None,
+    ) -> RenderSummary: ...
 
 
 # Factories take the ExecutorOptions. The implementations import this module, so they are named
@@ -60,7 +68,7 @@ class ExecutorOptions:
 
 
 class Executor(ABC):
-    """Renders the frames a ShotSettings asks for and returns `render`'s summary dict."""
+    """Renders frames of one shot and returns the merged `RenderSummary` of its chunks."""
 
     name: ClassVar[str]
 
@@ -69,11 +77,18 @@ class Executor(ABC):
         self.options = options or ExecutorOptions(self.name)
 
     @abstractmethod
-    def render(self, settings: ShotSettings, track: TrackFile | None = None) -> dict[str, Any]:
-        """Render `settings.frames` (all by default) to `settings.out`.
+    def render(
+        self,
+        settings: ShotSettings,
+        track: TrackFile | None = None,
+        *,
+        frames: Sequence[int | None] | None = None,
+    ) -> RenderSummary:
+        """Render `frames` (default: what `settings.frames` names, else the whole shot) to `settings.out`.
 
         `track` is the shot's analysis; when None the executor reads `settings.track` or, without
-        one, analyses the whole shot first (once, on the driver).
+        one, analyses the whole shot first (once, on the driver). The frames travel to the engine
+        as an argument; `settings` is never changed.
         """
 
 

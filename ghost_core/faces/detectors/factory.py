@@ -10,7 +10,9 @@ from ghost_core.faces.detectors.base import Detector
 from ghost_core.faces.detectors.retinaface import RetinaFaceDetector
 from ghost_core.faces.detectors.scrfd import ScrfdDetector
 
-log = logging.getLogger(__name__)
+# A child of `ghostswap`, so setup_logging's handler and --quiet apply (a module-named logger
+# propagated to the unconfigured root logger and its info lines were lost).
+log = logging.getLogger("ghostswap.detectors")
 
 SCRFD_PACK = "antelopev2"
 SCRFD_FILE = "scrfd_10g_bnkps.onnx"
