@@ -6,7 +6,7 @@ Operators call these; tests call them too (through the operators), with a real g
 from __future__ import annotations
 
 import json
-import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Any
 import bpy
 
 from . import compat, nodegroup, plate, runner
+from . import ghostswap_hostkit as hostkit
 from .jobfile import BakeRequest, build_job, node_dir, plate_pattern, write_job
 from .props import GhostSwapSettings, preferences
 
@@ -31,12 +32,23 @@ class Prepared:
     plate_written: bool
 
 
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """A deprecation note in Blender's console (stderr), once per session."""
+    if message not in _warned:
+        _warned.add(message)
+        print(message, file=sys.stderr)
+
+
 def cache_root(context: bpy.types.Context) -> str:
-    """Preference, else `//ghostswap_cache` beside the saved .blend, else the temp folder."""
+    """Preference, else $GHOSTSWAP_CACHE (the old $GHOSTSWAP_CACHE_ROOT still works, with a
+    deprecation message), else `//ghostswap_cache` beside the saved .blend, else the temp folder."""
     prefs = preferences(context)
     if prefs is not None and prefs.cache_root:
         return bpy.path.abspath(prefs.cache_root)
-    env = os.environ.get("GHOSTSWAP_CACHE_ROOT", "")
+    env = hostkit.env_cache_root(accept_deprecated=True, warn=_warn_once)
     if env:
         return env
     if bpy.data.filepath:

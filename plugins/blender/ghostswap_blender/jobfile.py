@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCHEMA = "ghostswap.job"
-VERSION = 1
+from . import ghostswap_hostkit as hostkit
+
+SCHEMA = hostkit.JOB_SCHEMA
+VERSION = hostkit.JOB_VERSION
 MATTE_LAYER = "ghost.matte"
 PLATE_PATTERN = "plate.####.exr"
-
-
-def safe_node_name(node: str) -> str:
-    """The node name as one folder name, spelled as the engine spells its cache folder."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", node).strip("._")
-    return cleaned or "ghostswap"
+safe_node_name = hostkit.safe_node_name  # spelled as the engine spells its cache folder
 
 
 def node_dir(cache_root: str | Path, node: str) -> Path:

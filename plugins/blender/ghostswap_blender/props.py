@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
+
+from . import ghostswap_hostkit as hostkit
 
 SWAPPERS = (
     ("auto", "Auto", "GHOST when its weights are installed, else the offline morph swapper"),
@@ -11,12 +15,24 @@ SWAPPERS = (
     ("morph", "Morph", "Offline landmark morph, no downloads (previews and tests)"),
 )
 
-FARM_MANAGERS = (
-    ("openjd", "Open Job Description", "OpenJD template (openjd run locally, AWS Deadline Cloud)"),
-    ("deadline", "Deadline 10", "Thinkbox Deadline 10 job files"),
-    ("opencue", "OpenCue", "OpenCue outline"),
-    ("tractor", "Tractor", "Pixar Tractor job"),
+FARM_MANAGER_ITEMS = {
+    "openjd": ("Open Job Description", "OpenJD template (openjd run locally, AWS Deadline Cloud)"),
+    "deadline": ("Deadline 10", "Thinkbox Deadline 10 job files"),
+    "opencue": ("OpenCue", "OpenCue outline"),
+    "tractor": ("Tractor", "Pixar Tractor job"),
+}
+FARM_MANAGERS = tuple(
+    (m, *FARM_MANAGER_ITEMS.get(m, (m, m + " submission files"))) for m in hostkit.FARM_MANAGERS
 )
+
+
+def _default_farm_manager() -> str:
+    """$GHOSTSWAP_FARM_MANAGER when it names a manager, else openjd (the same default as Nuke)."""
+    try:
+        return hostkit.farm_manager()
+    except hostkit.GhostSwapError as exc:
+        print(f"{exc}; using {hostkit.DEFAULT_FARM_MANAGER}", file=sys.stderr)
+        return hostkit.DEFAULT_FARM_MANAGER
 
 
 class GhostSwapPreferences(bpy.types.AddonPreferences):
@@ -32,7 +48,8 @@ class GhostSwapPreferences(bpy.types.AddonPreferences):
     )
     cache_root: StringProperty(
         name="Cache root",
-        description="Folder for plates, job files and baked EXRs (empty: //ghostswap_cache by the .blend)",
+        description="Folder for plates, job files and baked EXRs "
+        "(empty: $GHOSTSWAP_CACHE, else //ghostswap_cache by the .blend)",
         subtype="DIR_PATH",
         default="",
     )
@@ -70,7 +87,7 @@ class GhostSwapSettings(bpy.types.PropertyGroup):
     farm_manager: EnumProperty(
         name="Farm manager",
         items=FARM_MANAGERS,
-        default="deadline",
+        default=_default_farm_manager(),
         description="Which manager's files ghostswap farm submit writes",
     )
     status: StringProperty(name="Status", default="")

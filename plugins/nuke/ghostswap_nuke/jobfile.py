@@ -9,45 +9,26 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import tempfile
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from ghostswap_nuke import ghostswap_hostkit as hostkit
 from ghostswap_nuke import spec
 
-SCHEMA = "ghostswap.job"
-VERSION = 1
-
-
-class GhostSwapError(Exception):
-    """A problem the artist can fix; the message says what and how."""
-
-
-def safe_node_name(node: str) -> str:
-    """The folder name the engine uses for a node (same rule as ghost_core.jobs.cache)."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", node).strip("._")
-    return cleaned or "ghostswap"
+SCHEMA = hostkit.JOB_SCHEMA
+VERSION = hostkit.JOB_VERSION
+GhostSwapError = hostkit.GhostSwapError  # a problem the artist can fix; the message says what and how
+safe_node_name = hostkit.safe_node_name  # the engine's folder name for a node
 
 
 def find_exe(knob_value: str = "", environ: Optional[Mapping[str, str]] = None) -> str:
     """The `ghostswap` executable: the node's knob, then $GHOSTSWAP_EXE, then PATH."""
-    env = os.environ if environ is None else environ
-    for candidate in (knob_value.strip(), env.get("GHOSTSWAP_EXE", "").strip()):
-        if candidate:
-            return os.path.expanduser(candidate)
-    found = shutil.which("ghostswap")
-    if not found:
-        raise GhostSwapError(
-            "ghostswap was not found: set the node's 'ghostswap' knob or $GHOSTSWAP_EXE to the "
-            "ghostswap executable, or put it on PATH"
-        )
-    return found
+    return hostkit.find_executable(knob_value, environ, where="the node's 'ghostswap' knob")
 
 
 def cache_root(knob_value: str, script_path: str, environ: Optional[Mapping[str, str]] = None) -> str:
     """The cache root: the knob, then $GHOSTSWAP_CACHE, then `ghostswap_cache` beside the script."""
-    env = os.environ if environ is None else environ
-    for candidate in (knob_value.strip(), env.get("GHOSTSWAP_CACHE", "").strip()):
+    for candidate in (knob_value.strip(), hostkit.env_cache_root(environ)):
         if candidate:
             return os.path.abspath(os.path.expanduser(candidate))
     if script_path and script_path != "Root":

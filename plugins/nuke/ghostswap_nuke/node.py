@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional
 
 import nuke
 
+from ghostswap_nuke import ghostswap_hostkit as hostkit
 from ghostswap_nuke import jobfile, runner, spec
 from ghostswap_nuke.jobfile import GhostSwapError
 
@@ -213,7 +214,7 @@ def farm_bake(node: Any = None) -> Optional[Dict[str, Any]]:
             prepared["path"],
             prepared["job"]["frames"],
             farm_available(exe),
-            os.environ.get("GHOSTSWAP_FARM_MANAGER", "openjd"),
+            hostkit.farm_manager(),
             os.path.join(prepared["layout"].node_dir, "farm"),
         )
         if "argv" in plan:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import List, NamedTuple, Optional, Tuple
 
+from ghostswap_nuke import ghostswap_hostkit as hostkit
+
 NODE_CLASS = "GhostSwap"
 INPUTS = ("plate", "source")  # input 0, input 1 (source is optional when photos are given)
 SOURCE_PHOTO_KNOBS = ("source_photo1", "source_photo2", "source_photo3")
@@ -84,8 +86,14 @@ KNOBS: List[Knob] = [
     Knob("Enumeration_Knob", "datatype", "cache precision", "16 bit half", DATATYPES),
     Knob("Int_Knob", "frame_first", "first frame", 1001),
     Knob("Int_Knob", "frame_last", "last frame", 1100),
-    Knob("File_Knob", "cache_root", "cache root", "", tooltip="empty: $GHOSTSWAP_CACHE, else by the script"),
-    Knob("File_Knob", "ghostswap_exe", "ghostswap", "", tooltip="empty: $GHOSTSWAP_EXE, else PATH"),
+    Knob(
+        "File_Knob",
+        "cache_root",
+        "cache root",
+        "",
+        tooltip="empty: $" + hostkit.CACHE_ENV + ", else by the script",
+    ),
+    Knob("File_Knob", "ghostswap_exe", "ghostswap", "", tooltip="empty: $" + hostkit.EXE_ENV + ", else PATH"),
     Knob("PyScript_Knob", "bake", "Bake", BAKE_SCRIPT),
     Knob("PyScript_Knob", "farm_bake", "Farm bake", FARM_SCRIPT),
     Knob("String_Knob", "ghost_output", "output", "", flags=("invisible",)),

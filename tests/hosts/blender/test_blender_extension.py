@@ -4,7 +4,7 @@ ghostswap command helpers (farm fallback, errors) against the real CLI."""
 from __future__ import annotations
 
 import ast
-import importlib.util
+import importlib
 import json
 import subprocess
 import sys
@@ -22,14 +22,18 @@ PACKAGE = PLUGIN_DIR / "ghostswap_blender"
 PHOTO = ASSETS / "faces" / "elon_musk.jpg"
 
 
+PURE_PACKAGE = "ghostswap_blender_pure"
+
+
 def pure_module(name: str) -> ModuleType:
-    """runner.py / jobfile.py need no bpy: load them straight from the package folder."""
-    spec = importlib.util.spec_from_file_location(f"ghostswap_blender_{name}", PACKAGE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
+    """runner.py / jobfile.py need no bpy: load them from the package folder, as submodules of a
+    stand-in package whose __init__ (which imports bpy) never runs, so their relative imports
+    of the vendored host kit and knob table work."""
+    if PURE_PACKAGE not in sys.modules:
+        package = ModuleType(PURE_PACKAGE)
+        package.__path__ = [str(PACKAGE)]
+        sys.modules[PURE_PACKAGE] = package
+    return importlib.import_module(f"{PURE_PACKAGE}.{name}")
 
 
 def test_manifest_declares_the_extension() -> None:
@@ -62,7 +66,7 @@ def test_zip_installs_enables_and_disables_cleanly(
         str(build_zip(tmp_path)),
         ghostswap_exe,
         str(tmp_path / "r.json"),
-        env={"BLENDER_USER_RESOURCES": str(resources)},
+        env={"BLENDER_USER_RESOURCES": str(resources), "GHOSTSWAP_FARM_MANAGER": ""},
     )
     assert report == {
         "install": ["FINISHED"],
@@ -72,6 +76,16 @@ def test_zip_installs_enables_and_disables_cleanly(
         "panel": ["NODE_EDITOR", "UI"],
         "scene_settings": True,
         "preferences": [ghostswap_exe, ""],
+        "farm_manager": "openjd",  # the same default as Nuke (ghostswap_hostkit.DEFAULT_FARM_MANAGER)
+        "cache_root_from_env": [
+            "/new cache",
+            "/old cache",
+            "/old cache",
+            [
+                "GhostSwap: $GHOSTSWAP_CACHE_ROOT is deprecated and will stop working; "
+                "set $GHOSTSWAP_CACHE instead (same meaning)"
+            ],
+        ],
         "build_group": ["FINISHED"],
         "group": "CompositorNodeTree",
         "disabled_cleanly": True,
