@@ -2,7 +2,7 @@
 # Build the installable extension zip (ghostswap-<version>.zip) from plugins/blender/ghostswap_blender.
 # Uses Blender's own builder: `blender --command extension build` when blender is on PATH, else the same
 # builder script that ships inside the bpy wheel of .venv-blender (scripts/setup-blender.sh).
-# First checks that the vendored ghostswap_hostkit.py is current (scripts/vendor_hostkit.py).
+# First checks that the vendored ghostswap_hostkit.py and knobs.json are current (scripts/vendor_hostkit.py).
 # Usage: plugins/blender/build_extension.sh [OUTPUT_DIR]   (default: plugins/blender/dist)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -10,7 +10,7 @@ repo="$(cd "$here/../.." && pwd)"
 src="$here/ghostswap_blender"
 out="${1:-$here/dist}"
 mkdir -p "$out"
-# The vendored host kit must match its source (plugins/hostkit).
+# The vendored host kit and knob table must match their sources (plugins/hostkit, ghost_core/knobs.py).
 python="${GHOSTSWAP_PYTHON:-$repo/.venv/bin/python}"
 [ -x "$python" ] || python="$(command -v python3)"
 if ! PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" "$python" "$repo/scripts/vendor_hostkit.py" --check >&2; then

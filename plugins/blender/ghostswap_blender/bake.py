@@ -14,10 +14,10 @@ from typing import Any
 
 import bpy
 
-from . import compat, nodegroup, plate, runner
+from . import compat, engine_knobs, nodegroup, plate, runner
 from . import ghostswap_hostkit as hostkit
 from .jobfile import BakeRequest, build_job, node_dir, plate_pattern, write_job
-from .props import GhostSwapSettings, preferences
+from .props import ENGINE_KNOBS, GhostSwapSettings, preferences
 
 JOB_NAME = "job.json"
 
@@ -66,10 +66,7 @@ def request_from(context: bpy.types.Context, settings: GhostSwapSettings) -> Bak
         last=last,
         colorspace=compat.working_space(),
         ocio=compat.ocio_config(),
-        swapper=settings.swapper,
-        erode=settings.erode if settings.use_erode else None,
-        feather=settings.feather if settings.use_feather else None,
-        brow_lift=settings.brow_lift if settings.use_brow_lift else None,
+        knobs=engine_knobs.job_values(ENGINE_KNOBS, settings, bpy.path.abspath),
         host={"version": bpy.app.version_string, "file": bpy.data.filepath},
     )
 
@@ -82,7 +79,7 @@ def prepare(context: bpy.types.Context) -> Prepared:
     prefs = preferences(context)
     exe = runner.find_executable(prefs.executable if prefs is not None else "")
     request = request_from(context, settings)
-    job = build_job(request)
+    job = build_job(request, ENGINE_KNOBS)
     written = plate.write_plate(
         context.scene,
         settings.plate,

@@ -1,8 +1,9 @@
 """GhostSwap host kit: what every Python host adapter (Nuke, Blender) shares with the engine.
 
 The canonical file is plugins/hostkit/ghostswap_hostkit.py. `scripts/vendor_hostkit.py` copies it
-byte for byte into each adapter package (ghostswap_nuke/, ghostswap_blender/); a test fails when a
-copy differs. Edit the canonical file, then run the script.
+byte for byte into each adapter package (ghostswap_nuke/, ghostswap_blender/) next to the knob
+table it vendors (knobs.json, from `ghost_core.knobs.knob_table()`); a test fails when a copy
+differs. Edit the canonical file, then run the script.
 
 Runs inside the hosts: Python 3.7 syntax (Nuke 13), standard library only, never imports `nuke`,
 `bpy`, torch or ghost_core. The Resolve Fuse is Lua and keeps its own copies of the names below;
@@ -10,15 +11,20 @@ a test greps it for them.
 """
 
 import json
+import math
 import os
 import re
 import shutil
 import subprocess
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 # The job file contract (docs/jobs.md); the engine refuses a newer version than it knows.
 JOB_SCHEMA = "ghostswap.job"
 JOB_VERSION = 1
+# The vendored knob table (`ghostswap knobs --out knobs.json`).
+KNOBS_SCHEMA = "ghostswap.knobs"
+KNOBS_VERSION = 1
+KNOBS_FILE = "knobs.json"
 
 EXE_NAME = "ghostswap"
 EXE_ENV = "GHOSTSWAP_EXE"  # the executable, when the host's own setting is empty
@@ -28,6 +34,9 @@ DEPRECATED_CACHE_ENV = "GHOSTSWAP_CACHE_ROOT"
 FARM_MANAGER_ENV = "GHOSTSWAP_FARM_MANAGER"
 FARM_MANAGERS = ("openjd", "deadline", "opencue", "tractor")  # `ghostswap farm submit --manager`
 DEFAULT_FARM_MANAGER = "openjd"
+
+# Knob kinds a host can offer as one control (list kinds such as "paths" stay job-file only).
+HOST_KINDS = ("str", "path", "int", "float", "bool", "choice")
 
 
 class GhostSwapError(RuntimeError):
@@ -144,3 +153,97 @@ def check_summary(
     if show_command:
         text += "\ncommand: " + subprocess.list2cmdline(list(argv))
     raise GhostSwapError(text)
+
+
+# The knob table ----------------------------------------------------------------------------
+
+
+def load_knobs(path: str) -> Dict[str, Any]:
+    """The vendored knob table, checked against the job contract this kit writes."""
+    with open(path, encoding="utf-8") as handle:
+        table = json.load(handle)
+    if table.get("schema") != KNOBS_SCHEMA or int(table.get("version", 0)) > KNOBS_VERSION:
+        raise GhostSwapError(f"{path}: not a GhostSwap knob table this host understands")
+    if (table.get("job_schema"), table.get("job_version")) != (JOB_SCHEMA, JOB_VERSION):
+        raise GhostSwapError(
+            f"{path}: knobs for job {table.get('job_schema')} {table.get('job_version')}, but this "
+            f"host writes {JOB_SCHEMA} {JOB_VERSION}; run scripts/vendor_hostkit.py"
+        )
+    return table
+
+
+def host_knobs(table: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    """The knobs hosts offer as controls (`"host": true`), in table order."""
+    knobs = [dict(k) for k in table["knobs"] if k.get("host")]
+    for knob in knobs:
+        if knob["kind"] not in HOST_KINDS:
+            raise GhostSwapError(
+                f"knob {knob['name']} has kind {knob['kind']!r}, which hosts cannot show yet "
+                "(one of " + ", ".join(HOST_KINDS) + ")"
+            )
+        if "." not in knob["job"]:
+            raise GhostSwapError(f"host knob {knob['name']} must live in a job section, not {knob['job']!r}")
+    return knobs
+
+
+def section(knob: Mapping[str, Any]) -> str:
+    """'matte' for 'matte.erode'."""
+    return str(knob["job"]).rpartition(".")[0]
+
+
+def is_override(knob: Mapping[str, Any]) -> bool:
+    """Nullable numbers (null: the engine chooses per track) sit behind an "override" toggle;
+    the control shows `host_default` while the toggle is off."""
+    return bool(knob.get("nullable")) and knob["kind"] in ("int", "float")
+
+
+def shown_default(knob: Mapping[str, Any]) -> Any:
+    """What the host control starts at."""
+    value = knob.get("host_default")
+    if value is None:
+        value = knob.get("default")
+    if value is None:
+        return {"int": 0, "float": 0.0, "bool": False}.get(knob["kind"], "")
+    return value
+
+
+def job_value(knob: Mapping[str, Any], raw: Any, overridden: bool = True) -> Any:
+    """A control's value as the job file holds it (None where the engine should choose)."""
+    kind = knob["kind"]
+    if is_override(knob) and not overridden:
+        return None
+    if raw is None and kind in ("int", "float", "bool"):
+        raw = shown_default(knob)
+    if kind == "int":
+        return math.floor(float(raw) + 0.5)  # half up, as the Fuse rounds
+    if kind == "float":
+        return float(raw)
+    if kind == "bool":
+        return bool(raw)
+    text = "" if raw is None else str(raw).strip()
+    if kind == "choice" and text not in knob.get("choices", ()):
+        text = ""
+    if text:
+        return text
+    return None if knob.get("nullable") else knob.get("default")
+
+
+def put_job_value(job: Dict[str, Any], path: str, value: Any) -> None:
+    """Set `matte.erode` in a job dictionary, making the section when it is missing."""
+    head, _, key = path.rpartition(".")
+    target = job
+    for part in head.split(".") if head else ():
+        target = target.setdefault(part, {})
+    target[key] = value
+
+
+def engine_job_values(
+    knobs: Sequence[Mapping[str, Any]],
+    value_of: Callable[[Mapping[str, Any]], Any],
+    overridden: Callable[[Mapping[str, Any]], bool],
+) -> Dict[str, Any]:
+    """{job path: value} for each host knob; `value_of(knob)` reads the host control and
+    `overridden(knob)` its override toggle."""
+    return {
+        str(k["job"]): job_value(k, value_of(k), overridden(k) if is_override(k) else True) for k in knobs
+    }

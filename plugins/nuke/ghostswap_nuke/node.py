@@ -31,6 +31,8 @@ def _make_knob(knob: spec.Knob) -> Any:
         made = cls(knob.name, knob.label)
     if knob.kind not in _KNOB_CLASSES_WITHOUT_VALUE and knob.default is not None:
         made.setValue(knob.default)
+    if knob.minimum is not None and knob.maximum is not None:
+        made.setRange(knob.minimum, knob.maximum)
     if "invisible" in knob.flags:
         made.setFlag(nuke.INVISIBLE)
     if knob.tooltip:

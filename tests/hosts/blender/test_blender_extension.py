@@ -60,6 +60,7 @@ def test_zip_installs_enables_and_disables_cleanly(
 ) -> None:
     resources = tmp_path / "user resources"
     resources.mkdir()
+    knobs = pure_module("engine_knobs")
     report = run_bpy(
         bpy_python,
         "install_extension.py",
@@ -68,6 +69,17 @@ def test_zip_installs_enables_and_disables_cleanly(
         str(tmp_path / "r.json"),
         env={"BLENDER_USER_RESOURCES": str(resources), "GHOSTSWAP_FARM_MANAGER": ""},
     )
+    types = {"IntProperty": "INT", "FloatProperty": "FLOAT", "BoolProperty": "BOOLEAN"}
+    types.update(EnumProperty="ENUM", StringProperty="STRING")
+    expected_properties = {}  # the engine knobs, registered as engine_knobs.property_specs says
+    for attr, factory, kwargs in knobs.property_specs(knobs.host_knobs()):
+        row = [types[factory], kwargs["name"], kwargs["description"], kwargs["default"]]
+        if factory in ("IntProperty", "FloatProperty"):
+            row += [kwargs["min"], kwargs["max"]]
+        if factory == "EnumProperty":
+            row += [[item[0] for item in kwargs["items"]]]
+        expected_properties[attr] = [round(v, 6) if isinstance(v, float) else v for v in row]
+    assert set(expected_properties) >= {"swapper", "model", "enhance", "use_erode", "erode", "brow_lift"}
     assert report == {
         "install": ["FINISHED"],
         "enabled": True,
@@ -77,6 +89,7 @@ def test_zip_installs_enables_and_disables_cleanly(
         "scene_settings": True,
         "preferences": [ghostswap_exe, ""],
         "farm_manager": "openjd",  # the same default as Nuke (ghostswap_hostkit.DEFAULT_FARM_MANAGER)
+        "engine_properties": expected_properties,
         "cache_root_from_env": [
             "/new cache",
             "/old cache",
@@ -105,7 +118,7 @@ def test_farm_bake_submits_or_names_the_two_farm_steps(
         first=1001,
         last=1004,
         colorspace="ACEScg",
-        swapper="morph",
+        knobs={"swapper.name": "morph"},
     )
     job_data = jobfile.build_job(request)
     job_data["plate"] = short_plate

@@ -36,6 +36,22 @@ def cache_root_from_env() -> list:
     return [new, *old, console.getvalue().splitlines()]
 
 
+def engine_properties(settings: bpy.types.PropertyGroup) -> dict[str, list]:
+    """What Blender registered for each engine knob property (engine_knobs.property_specs)."""
+    knobs = importlib.import_module("bl_ext.user_default.ghostswap.engine_knobs")
+    out = {}
+    for attr, _, _ in knobs.property_specs(knobs.host_knobs()):
+        rna = settings.bl_rna.properties[attr]
+        row = [rna.type, rna.name, rna.description, rna.default]
+        if rna.type in ("INT", "FLOAT"):
+            row += [rna.hard_min, rna.hard_max]
+        row = [round(v, 6) if isinstance(v, float) else v for v in row]  # Blender keeps float32
+        if rna.type == "ENUM":
+            row += [[item.identifier for item in rna.enum_items]]
+        out[attr] = row
+    return out
+
+
 bpy.ops.wm.read_factory_settings(use_empty=True)
 result = bpy.ops.extensions.package_install_files(
     filepath=zip_path, repo="user_default", enable_on_install=True
@@ -59,6 +75,7 @@ if addon is not None:
             "scene_settings": hasattr(scene, "ghostswap"),
             "preferences": [addon.preferences.executable, addon.preferences.cache_root],
             "farm_manager": scene.ghostswap.farm_manager,
+            "engine_properties": engine_properties(scene.ghostswap),
             "cache_root_from_env": cache_root_from_env(),
             "build_group": sorted(bpy.ops.ghostswap.build_group()),
             "group": bpy.data.node_groups["GhostSwap"].bl_idname

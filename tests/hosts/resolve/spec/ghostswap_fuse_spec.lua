@@ -49,8 +49,10 @@ describe("GhostSwap.fuse", function()
     assert.are.equal("GhostSwap", reg.name)
     assert.are.equal("CT_Tool", reg.kind)
     assert.is_true(reg.attrs.REG_TimeVariant)
-    assert.are.same({ "ColorSpace", "SourcePhoto", "Target", "TrackIds", "TargetPhoto", "Swapper",
-                      "OverrideMatte", "Erode", "Feather", "BrowLift", "CacheFolder", "Executable", "Input" },
+    -- Swapper ... BrowLift come from the engine's knob table (the generated block), in its order.
+    assert.are.same({ "ColorSpace", "SourcePhoto", "Target", "TrackIds", "TargetPhoto", "Swapper", "Model",
+                      "Enhance", "OverrideMatte", "Erode", "Feather", "BrowLift", "CacheFolder", "Executable",
+                      "Input" },
                     rt.input_ids)
     assert.are.same({ "Output", "Matte" }, rt.output_ids)
     local labels = {}
