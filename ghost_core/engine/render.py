@@ -141,6 +141,7 @@ def render(renderer: Renderer, frames: Frames) -> RenderSummary:
     src, dst = check_output(settings, plan, frames)
     options = WriteOptions(matte_name=settings.matte_name)
     digest = render_digest(renderer)
+    provenance = _provenance(renderer)
     wanted = {"ghost:render_digest": digest}
     tally = _Tally()
     started = time.perf_counter()
@@ -161,7 +162,7 @@ def render(renderer: Renderer, frames: Frames) -> RenderSummary:
                     tally.skipped += 1
                 else:
                     todo.append(f)
-            writes = _render_batch(renderer, src, dst, todo, options, tally, digest)
+            writes = _render_batch(renderer, src, dst, todo, options, tally, digest, provenance)
             for write in pending:  # the previous batch must be on disk before this one queues
                 write.result()
                 bar.update(1)
@@ -188,9 +189,23 @@ def render(renderer: Renderer, frames: Frames) -> RenderSummary:
         swapper=renderer.swapper.describe(),
         track_digest=plan.digest,
         render_digest=digest,
+        model_sha256=provenance.get("model_sha256"),
+        source_sha256=tuple(provenance["source_sha256"].split(",")) if provenance["source_sha256"] else (),
     )
     summary.log()
     return summary
+
+
+def _provenance(renderer: Renderer) -> dict[str, str]:
+    """What made the pixels, stamped on every frame so review copies can carry it as content credentials."""
+    from ghost_core.faces.trackfile import SourceRecord
+
+    photos = [SourceRecord.of(p).sha256 for group in renderer.settings.sources for p in group]
+    out = {"source_sha256": ",".join(photos)}
+    model = renderer.swapper.model_sha256()
+    if model:
+        out["model_sha256"] = model
+    return out
 
 
 @dataclass
@@ -209,6 +224,7 @@ def _render_batch(
     options: WriteOptions,
     tally: _Tally,
     digest: str,
+    provenance: dict[str, str],
 ) -> list[Callable[[], None]]:
     """Read, cut and swap a batch; returns one write job per frame (composite + atomic write)."""
     plates: list[Frame] = [read_frame(src.path(f)) for f in todo]
@@ -226,7 +242,10 @@ def _render_batch(
     for job, face in zip(jobs, swapped, strict=True):
         per_frame[job.frame_index].append((job, face))
     return [
-        partial(_write_one, renderer, dst.path(f), f, plate, per_frame.get(i, []), options, tally, digest)
+        partial(
+            _write_one, renderer, dst.path(f), f, plate, per_frame.get(i, []), options, tally, digest,
+            provenance,
+        )
         for i, (f, plate) in enumerate(zip(todo, plates, strict=True))
     ]
 
@@ -256,6 +275,7 @@ def _write_one(
     options: WriteOptions,
     tally: _Tally,
     digest: str,
+    provenance: dict[str, str],
 ) -> None:
     from ghost_core.engine.compose import compose_frame
 
@@ -265,6 +285,7 @@ def _write_one(
         "track_digest": renderer.plan.digest,
         "render_digest": digest,
         "faces": len(faces),
+        **provenance,
     }
     if f is not None:
         metadata["source_frame"] = f

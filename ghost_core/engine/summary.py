@@ -63,6 +63,8 @@ class RenderSummary:
     swapper: Mapping[str, object] | None = None
     track_digest: str | None = None
     render_digest: str | None = None
+    model_sha256: str | None = None  # the swapper's weights (content credentials)
+    source_sha256: tuple[str, ...] = ()  # every source photo, in --source order
     farm: FarmStats | None = None
 
     @classmethod
@@ -112,6 +114,8 @@ class RenderSummary:
             "swapper": None if self.swapper is None else dict(self.swapper),
             "track_digest": self.track_digest,
             "render_digest": self.render_digest,
+            "model_sha256": self.model_sha256,
+            "source_sha256": list(self.source_sha256),
         }
         if self.farm is not None:
             out.update(self.farm.to_dict())

@@ -139,6 +139,7 @@ class FaceMeshLandmarker(Landmarker):
         from ai_edge_litert.interpreter import Interpreter
 
         path = Path(model_path) if model_path is not None else face_mesh_path()
+        self.model_path = path
         if not path.is_file():
             raise ModelError(f"{path}: face-mesh model not found; run `{MESH_INSTALL}`")
         try:

@@ -28,3 +28,7 @@ class Swapper(ABC):
     def describe(self) -> dict[str, Any]:
         """What ran, for the output's metadata and `--json` reports."""
         return {"swapper": self.name}
+
+    def model_sha256(self) -> str | None:
+        """sha256 of the weights that made the face, stamped on outputs for content credentials."""
+        return None

@@ -21,20 +21,30 @@ class GhostSwapper(Swapper):
 
     name = "ghost"
 
-    def __init__(self, generator: Backend, arcface: ArcFaceEncoder, enhancer: Backend | None = None) -> None:
+    def __init__(
+        self,
+        generator: Backend,
+        arcface: ArcFaceEncoder,
+        enhancer: Backend | None = None,
+        generator_sha256: str | None = None,
+    ) -> None:
         self.generator = generator
         self.arcface = arcface
         self.enhancer = enhancer
+        self.generator_sha256 = generator_sha256
 
     @classmethod
     def open(
         cls, model: str | None = None, *, enhance: bool = False, **options: Any
     ) -> GhostSwapper:
+        from ghost_core.models_store import file_sha256, load_manifest
         from ghost_core.runtime.loader import open_model
 
         generator = open_model(model, kind="generator", **options)
         enhancer = open_model(None, kind="enhancer", **options) if enhance else None
-        return cls(generator, ArcFaceEncoder.open(None, **options), enhancer)
+        manifest = load_manifest()
+        asset = manifest.get(model) if model else manifest.default("generator")
+        return cls(generator, ArcFaceEncoder.open(None, **options), enhancer, file_sha256(asset.name))
 
     @classmethod
     def from_settings(cls, settings: ShotSettings) -> GhostSwapper:
@@ -68,3 +78,6 @@ class GhostSwapper(Swapper):
         if self.enhancer is not None:
             info["enhancer"] = self.enhancer.describe()
         return info
+
+    def model_sha256(self) -> str | None:
+        return self.generator_sha256

@@ -9,6 +9,7 @@ Outside the face the crop is the target, bit for bit.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -241,3 +242,10 @@ class MorphSwapper(Swapper):
             "shading_sigma": s.shading_sigma,
             "feather": s.feather,
         }
+
+    def model_sha256(self) -> str | None:
+        """The morph has no generator: the face-mesh weights that place every warped pixel."""
+        if not hasattr(self, "_model_sha256"):
+            with open(self.landmarker.model_path, "rb") as handle:
+                self._model_sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+        return self._model_sha256
