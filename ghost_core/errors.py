@@ -64,3 +64,9 @@ class ServiceError(GhostSwapError):
     """`ghostswap serve` is not running, not reachable, or refused a request."""
 
     exit_code = 7
+
+
+class CredentialsError(GhostSwapError):
+    """A file whose content credentials (C2PA) are missing, do not verify, or cannot be signed."""
+
+    exit_code = 8

@@ -22,6 +22,7 @@ def _registrars() -> list[Registrar]:
     from ghost_core.cli.jobs import register as register_jobs
     from ghost_core.cli.knobs import register as register_knobs
     from ghost_core.cli.models import register as register_models
+    from ghost_core.cli.review import register as register_review
     from ghost_core.cli.serve import register as register_serve
     from ghost_core.cli.shot import register as register_shot
     from ghost_core.cli.train import register as register_train
@@ -35,6 +36,7 @@ def _registrars() -> list[Registrar]:
         register_knobs,
         register_dataset,
         register_eval,
+        register_review,
         register_farm,
         register_train,
         register_serve,
