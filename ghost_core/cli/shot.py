@@ -133,4 +133,7 @@ def _render(args: argparse.Namespace) -> dict[str, Any]:
 def _demo(args: argparse.Namespace) -> dict[str, Any]:
     from ghost_core.engine.demo import run_demo
 
-    return run_demo(args.out, frames=args.frames, swapper=args.swapper)
+    result = run_demo(args.out, frames=args.frames, swapper=args.swapper)
+    if not args.json:  # the last line a newcomer sees: open it in a browser
+        print(f"review page: {result['review_page']}", flush=True)
+    return result

@@ -9,6 +9,7 @@ group photo (MIT package). GHOST runs when its weights are installed, else the o
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +137,14 @@ def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[s
     shown = sorted({1001, 1001 + frames // 2, 1000 + frames})
     sheet = folder / "contact_sheet.png"
     contact_sheet(sheet, plate, settings.out, shown, color)
-    log.info("demo written to %s (contact sheet: %s)", folder, sheet)
+    summary_path = folder / "render.json"
+    with atomic_output(summary_path) as tmp:
+        tmp.write_text(json.dumps(summary.to_dict(), indent=1) + "\n")
+    from ghost_core.review.build import ReviewOptions, build_review
+
+    options = ReviewOptions(folder / "review", name="demo", summary=str(summary_path))
+    review = build_review(settings.out, options)
+    log.info("demo written to %s (contact sheet: %s, review page below)", folder, sheet)
     return {
         "folder": str(folder),
         "plate": plate,
@@ -144,6 +152,7 @@ def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[s
         "track_file": str(track_path),
         "output": settings.out,
         "contact_sheet": str(sheet),
+        "review_page": review["page"],
         "track": track,
         "render": summary.to_dict(),
     }
