@@ -58,8 +58,15 @@ def _reference(path: Path, matte: bool = False) -> np.ndarray:
     return (rgb * 255 + 0.5).astype(np.uint8)
 
 
-def _diff(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+def _diff(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float:
+    d = np.abs(a.astype(np.int16) - b.astype(np.int16))
+    return float(d[where].mean() if where is not None else d.mean())
+
+
+def _face(path: Path) -> np.ndarray:
+    """Where the matte is solid: the only place plate and swap differ."""
+    buf = oiio.ImageBuf(str(path))
+    return buf.get_pixels(oiio.FLOAT)[..., list(buf.spec().channelnames).index("ghost.matte")] > 0.5
 
 
 def test_demo_prints_its_review_page_last(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,13 +101,16 @@ def test_page_in_headless_chromium(demo: dict[str, Any]) -> None:
             time.sleep(0.3)
             return browser.screenshot(canvas)
 
+        face = _face(swap / "swap.1001.exr")
+        ref_swap, ref_plate = _reference(swap / "swap.1001.exr"), _reference(plate / "plate.1001.exr")
         browser.key("b", key_code=66)  # all swap
         swap_1001 = settle()
-        assert _diff(swap_1001, _reference(swap / "swap.1001.exr")) < 2.0
+        assert _diff(swap_1001, ref_swap) < 2.0 and _diff(swap_1001, ref_swap, face) < 3.0
+        assert _diff(swap_1001, ref_plate, face) > 2 * _diff(swap_1001, ref_swap, face) + 1
         browser.key("a", key_code=65)  # all plate: the wipe changes the canvas inside the face
         plate_1001 = settle()
-        assert _diff(plate_1001, _reference(plate / "plate.1001.exr")) < 2.0
-        assert _diff(plate_1001, swap_1001) > 0.05
+        assert _diff(plate_1001, ref_plate) < 2.0 and _diff(plate_1001, ref_plate, face) < 3.0
+        assert _diff(plate_1001, ref_swap, face) > 2 * _diff(plate_1001, ref_plate, face) + 1
         browser.key("w", key_code=87)  # half wipe: plate left of the line, swap right
         half = settle()
         assert _diff(half[:, : W // 2 - 2], plate_1001[:, : W // 2 - 2]) < 0.5
@@ -162,3 +172,23 @@ def test_tampered_or_unsigned_files_fail_verification(demo: dict[str, Any], tmp_
     other = make_signing_files(tmp_path / "other", organisation="Someone else")
     with pytest.raises(Exception, match="do not verify"):
         verify(proxy, trust=other.ca)
+
+
+def test_cli_review_of_one_frame(
+    demo: dict[str, Any], signing: SigningFiles, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    import json
+
+    monkeypatch.setenv(CERT_ENV, str(signing.chain))
+    monkeypatch.setenv(KEY_ENV, str(signing.key))
+    out = tmp_path / "one"
+    argv = ["-q", "--json", "review", demo["output"], "--out", str(out), "--frames", "1003"]
+    argv += ["--name", "sh010"]
+    assert cli.main(argv) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["frames"] == 1 and doc["provenance"]["shot"] == "sh010" and doc["signer"]["studio"]
+    assert sorted(p.name for p in (out / "stills").iterdir()) == [
+        "matte.1003.png", "plate.1003.jpg", "swap.1003.jpg",
+    ]  # fmt: skip
+    assert cli.main(["review", str(tmp_path / "nothing.####.exr"), "--out", str(out)]) == 3
