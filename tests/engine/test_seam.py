@@ -31,7 +31,8 @@ from tests.shots import ASSETS
 SOURCE = str(ASSETS / "faces" / "elon_musk.jpg")
 OFFLINE = ["--swapper", "morph", "--detector", "retinaface", "--landmarker", "mesh"]
 CLI_KEYS = {
-    "plate", "output", "frames", "written", "skipped_complete", "faces_replaced",
+    "plate", "output", "frames", "written", "skipped_complete", "faces_replaced", "faces_skipped",
+    "skipped_faces", "warned_faces",
     "frames_without_face", "seconds", "swapper", "track_digest", "render_digest",
 }  # fmt: skip
 RAY_KEYS = {
