@@ -160,6 +160,16 @@ class ShotSettings:
         minimum=0.0, maximum=1.0, host=True, label="colour match",
         help="match the swapped skin's colour to the plate face it replaces (0 off, 1 full)",
     )
+    warn_yaw: float = knob(
+        45.0, job="pose.warn_yaw", kind="float", cli="--warn-yaw", metavar="DEG", stage="render",
+        minimum=0.0, maximum=90.0, host=True, label="warn yaw",
+        help="swap faces turned further than this (degrees, from the key points) but name their frames",
+    )
+    max_yaw: float = knob(
+        65.0, job="pose.max_yaw", kind="float", cli="--max-yaw", metavar="DEG", stage="render",
+        minimum=0.0, maximum=90.0, host=True, label="max yaw",
+        help="skip faces turned further than this (empty matte, reported as skipped); 90 never skips",
+    )
     erode: int | None = knob(
         None, job="matte.erode", kind="int", cli="--erode", metavar="PX", stage="render",
         nullable=True, minimum=-64, maximum=64, soft_range=(-32, 32), host=True, label="matte erode",

@@ -30,8 +30,9 @@ from ghost_core.console import check_cancelled, progress, report
 from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import FaceCrop, cut_face
 from ghost_core.engine.plan import FaceTask, ShotPlan
-from ghost_core.engine.summary import RenderSummary
+from ghost_core.engine.summary import RenderSummary, SkippedFace
 from ghost_core.errors import OutputError, TrackFileError, UsageError
+from ghost_core.faces.pose import judge
 from ghost_core.io.atomic import check_output_folder, make_output_folder, same_file
 from ghost_core.io.exr import Frame, channel_formats, read_frame, read_header
 from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame
@@ -69,6 +70,8 @@ class _Tally:
     skipped: int = 0
     faceless: list[int] = field(default_factory=list)
     faces: int = 0
+    skipped_faces: list[SkippedFace] = field(default_factory=list)
+    warned_faces: list[SkippedFace] = field(default_factory=list)
     seconds_swap: float = 0.0
 
 
@@ -183,6 +186,8 @@ def render(renderer: Renderer, frames: Frames) -> RenderSummary:
         written=tally.written,
         skipped_complete=tally.skipped,
         faces_replaced=tally.faces,
+        faces_skipped=tuple(tally.skipped_faces),
+        faces_warned=tuple(tally.warned_faces),
         frames_without_face=tuple(tally.faceless),
         seconds=time.perf_counter() - started,
         seconds_swap=tally.seconds_swap,
@@ -234,12 +239,22 @@ def _render_batch(
         _check_size(src.path(f), plate.width, plate.height, renderer.plan)
         color = renderer.colours(plate) if tasks else None
         for task in tasks:
+            call = judge(task.kps, renderer.settings.warn_yaw, renderer.settings.max_yaw)
+            if call.verdict != "swap":
+                noted = SkippedFace(f, task.track_id, call.reason)
+                (tally.skipped_faces if call.verdict == "skip" else tally.warned_faces).append(noted)
+                if call.verdict == "skip":
+                    continue
             crop = cut_face(plate.rgba_source(), color, task.kps, task.gain)  # type: ignore[arg-type]
             if crop is not None:
                 jobs.append(_Job(i, task, crop, color))  # type: ignore[arg-type]
     swapped = _swap_jobs(renderer, jobs, tally)
     per_frame: dict[int, list[tuple[_Job, np.ndarray]]] = defaultdict(list)
     for job, face in zip(jobs, swapped, strict=True):
+        if np.array_equal(face, job.crop.seen):  # e.g. morph finds no face mesh on a profile
+            unchanged = SkippedFace(todo[job.frame_index], job.task.track_id, "swapper returned it unchanged")
+            tally.skipped_faces.append(unchanged)
+            continue
         per_frame[job.frame_index].append((job, face))
     return [
         partial(
@@ -290,11 +305,19 @@ def _write_one(
     if f is not None:
         metadata["source_frame"] = f
     if not faces:
-        if f is not None:
+        if f is not None and not renderer.plan.tasks_at(f):  # tracked but skipped faces are not "no face"
             tally.faceless.append(f)
         write_frame(path, plate, metadata=metadata, options=options)
     else:
         rgb, matte, origin = compose_frame(renderer, plate, faces)
-        write_frame(path, plate, rgba=rgb, matte=matte, origin=origin, metadata=metadata, options=options)
-        tally.faces += len(faces)
+        x0, y0 = origin
+        before = plate.rgba_source()[y0 : y0 + rgb.shape[0], x0 : x0 + rgb.shape[1], :3]
+        if np.array_equal(rgb, before):  # the swap left every pixel as it was: say so, matte nothing
+            reason = "the swap changed no pixel"
+            tally.skipped_faces.extend(SkippedFace(f, job.task.track_id, reason) for job, _ in faces)
+            metadata["faces"] = 0
+            write_frame(path, plate, metadata=metadata, options=options)
+        else:
+            write_frame(path, plate, rgba=rgb, matte=matte, origin=origin, metadata=metadata, options=options)
+            tally.faces += len(faces)
     tally.written += 1

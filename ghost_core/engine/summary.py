@@ -8,7 +8,7 @@ contract, so add keys rather than rename them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ghost_core.console import log
@@ -43,6 +43,18 @@ class FarmStats:
 
 
 @dataclass(frozen=True)
+class SkippedFace:
+    """A tracked face the render left alone on one frame, and why (pose, or a swap that changed nothing)."""
+
+    frame: int | None
+    track_id: int
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"frame": self.frame, "track": self.track_id, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class RenderSummary:
     """Counts, timings and provenance of rendering `frames` frames of one shot to `output`.
 
@@ -57,6 +69,8 @@ class RenderSummary:
     written: int = 0
     skipped_complete: int = 0
     faces_replaced: int = 0
+    faces_skipped: tuple[SkippedFace, ...] = ()  # tracked faces left alone: not counted as replaced
+    faces_warned: tuple[SkippedFace, ...] = ()  # swapped, but past the pose warning limit
     frames_without_face: tuple[int, ...] = ()
     seconds: float = 0.0
     seconds_swap: float = 0.0  # inside the swapper: the rest is I/O, colour and compositing
@@ -84,6 +98,8 @@ class RenderSummary:
             written=sum(p.written for p in parts),
             skipped_complete=sum(p.skipped_complete for p in parts),
             faces_replaced=sum(p.faces_replaced for p in parts),
+            faces_skipped=_sorted_faces(f for p in parts for f in p.faces_skipped),
+            faces_warned=_sorted_faces(f for p in parts for f in p.faces_warned),
             frames_without_face=tuple(sorted({f for p in parts for f in p.frames_without_face})),
             seconds=sum(p.seconds for p in parts),
             seconds_swap=sum(p.seconds_swap for p in parts),
@@ -97,6 +113,8 @@ class RenderSummary:
                 len(self.frames_without_face),
                 compact_frames(self.frames_without_face),
             )
+        _log_faces("skipped (matte left empty)", self.faces_skipped)
+        _log_faces("swapped past the pose warning limit", self.faces_warned)
         counts = (self.written, self.skipped_complete, self.seconds, where)
         log.info("%d written, %d already complete, %.2f s%s", *counts)
 
@@ -109,6 +127,9 @@ class RenderSummary:
             "written": self.written,
             "skipped_complete": self.skipped_complete,
             "faces_replaced": self.faces_replaced,
+            "faces_skipped": len(self.faces_skipped),
+            "skipped_faces": [f.to_dict() for f in self.faces_skipped],
+            "warned_faces": [f.to_dict() for f in self.faces_warned],
             "frames_without_face": list(self.frames_without_face),
             "seconds": round(self.seconds, 3),
             "swapper": None if self.swapper is None else dict(self.swapper),
@@ -120,3 +141,23 @@ class RenderSummary:
         if self.farm is not None:
             out.update(self.farm.to_dict())
         return out
+
+
+def _sorted_faces(faces: Iterable[SkippedFace]) -> tuple[SkippedFace, ...]:
+    return tuple(sorted(faces, key=lambda f: (f.track_id, -1 if f.frame is None else f.frame, f.reason)))
+
+
+def _reason_kind(reason: str) -> str:
+    """The reason without its per-frame numbers, so one warning line covers a run of frames."""
+    return reason.split(" (")[0].rstrip("0123456789°. ").removesuffix(" turned") or reason
+
+
+def _log_faces(what: str, faces: Sequence[SkippedFace]) -> None:
+    """One warning per track and kind of reason, naming the frames and the first frame's reason."""
+    groups: dict[tuple[int, str], list[SkippedFace]] = {}
+    for face in faces:
+        groups.setdefault((face.track_id, _reason_kind(face.reason)), []).append(face)
+    for (track, _), group in sorted(groups.items()):
+        frames = [f.frame for f in group if f.frame is not None]
+        where = f"frame(s) {compact_frames(frames)}" if frames else "the still"
+        log.warning("track %d: %d face(s) %s on %s: %s", track, len(group), what, where, group[0].reason)

@@ -136,7 +136,7 @@ def build_job(
     }
     for path, value in engine_values(values, knobs).items():
         hostkit.put_job_value(job, path, value)
-    job["color"] = {"colorspace": colorspace, "ocio": ocio}
+    job.setdefault("color", {}).update(colorspace=colorspace, ocio=ocio)  # keep engine knobs (color.match)
     hostkit.put_job_value(job, "matte.layer", spec.MATTE_LAYER)
     job["host"] = {"name": "nuke", "version": host_version, "node": layout.node}
     return job

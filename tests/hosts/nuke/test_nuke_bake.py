@@ -105,8 +105,9 @@ def test_the_job_file_says_exactly_what_the_knobs_say(baked: dict[str, Any]) -> 
         "cache": {"root": str(cache), "node": "GhostSwap1"},
         "targets": {"reference_photos": [], "track_ids": [], "all": False},
         "swapper": {"name": "morph", "model": None, "enhance": False},
-        "color": {"colorspace": "scene_linear", "ocio": None},
+        "color": {"colorspace": "scene_linear", "ocio": None, "match": 1.0},
         "matte": {"erode": None, "feather": None, "brow_lift": None, "layer": "ghost.matte"},
+        "pose": {"warn_yaw": 45.0, "max_yaw": 65.0},
         "host": {"name": "nuke", "version": "15.1v3", "node": "GhostSwap1"},
     }
 

@@ -32,7 +32,11 @@ function M.new(values)
 
   local function input(name, id, attrs)
     local inp = { name = name, id = id, attrs = attrs }
-    function inp:GetValue(req) return rt.values[id] end
+    function inp:GetValue(req)  -- as in Fusion, an input nobody set reads its default
+      local value = rt.values[id]
+      if value == nil and attrs then return attrs.INP_Default end
+      return value
+    end
     rt.inputs[id] = inp
     rt.input_ids[#rt.input_ids + 1] = id
     return inp

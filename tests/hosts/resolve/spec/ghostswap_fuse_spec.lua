@@ -51,7 +51,7 @@ describe("GhostSwap.fuse", function()
     assert.is_true(reg.attrs.REG_TimeVariant)
     -- Swapper ... BrowLift come from the engine's knob table (the generated block), in its order.
     assert.are.same({ "ColorSpace", "SourcePhoto", "Target", "TrackIds", "TargetPhoto", "Swapper", "Model",
-                      "Enhance", "ColorMatch", "OverrideMatte", "Erode", "Feather", "BrowLift", "CacheFolder", "Executable",
+                      "Enhance", "ColorMatch", "WarnYaw", "MaxYaw", "OverrideMatte", "Erode", "Feather", "BrowLift", "CacheFolder", "Executable",
                       "Input" },
                     rt.input_ids)
     assert.are.same({ "Output", "Matte" }, rt.output_ids)
@@ -87,6 +87,7 @@ describe("GhostSwap.fuse", function()
       targets = { reference_photos = {}, track_ids = {}, all = false },
       swapper = { name = "morph", enhance = false },
       color = { colorspace = "ACEScg", match = 1 },
+      pose = { warn_yaw = 45, max_yaw = 65 },
       matte = { layer = "ghost.matte" },
       host = { name = "fusion", node = "GhostSwap1" },
     }, job)
