@@ -162,18 +162,21 @@ class ShotSettings:
     )
     erode: int | None = knob(
         None, job="matte.erode", kind="int", cli="--erode", metavar="PX", stage="render",
-        nullable=True, soft_range=(-32, 32), host=True, label="matte erode", host_default=0,
+        nullable=True, minimum=-64, maximum=64, soft_range=(-32, 32), host=True, label="matte erode",
+        host_default=0,
         help="erode (negative: dilate) the matte, in crop pixels (default: GHOST's per track)",
     )
     feather: float | None = knob(
         None, job="matte.feather", kind="float", cli="--feather", metavar="SCALE", stage="render",
-        nullable=True, minimum=0.0, soft_range=(0.0, 4.0), host=True, label="matte feather",
+        nullable=True, minimum=0.0, maximum=16.0, soft_range=(0.0, 4.0), host=True,
+        label="matte feather",
         host_default=1.0,
         help="multiply GHOST's matte blur sigmas (default: GHOST's per track)",
     )
     brow_lift: float | None = knob(
         None, job="matte.brow_lift", kind="float", cli="--brow-lift", metavar="FACTOR",
-        stage="render", nullable=True, minimum=0.0, soft_range=(0.0, 3.0), host=True, label="brow lift",
+        stage="render", nullable=True, minimum=0.0, maximum=16.0, soft_range=(0.0, 3.0), host=True,
+        label="brow lift",
         host_default=1.0, help="eyebrow expansion factor of the matte hull (default: GHOST's)",
     )
     matte_name: str = knob(

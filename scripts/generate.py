@@ -1,4 +1,5 @@
-"""Rewrite the files derived from the knob table: the docs/jobs.md table (run after adding a knob).
+"""Rewrite every file derived from the knob table (run after adding a knob): the docs/jobs.md table
+and the hosts' vendored copies (knobs.json, the Nuke gizmo, the Fuse's generated Lua block).
 
 Tests compare each generated file with what the code gives now, so a stale one fails CI.
 """
@@ -13,6 +14,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ghost_core.knobs import knob_markdown  # noqa: E402
+
+sys.path.insert(0, str(REPO / "scripts"))
+import vendor_hostkit  # noqa: E402
 
 BEGIN, END = "<!-- knobs:begin -->", "<!-- knobs:end -->"
 
@@ -32,7 +36,7 @@ def main() -> int:
     if new != text:
         docs.write_text(new, encoding="utf-8")
         print(f"updated {docs.relative_to(REPO)}")
-    return 0
+    return vendor_hostkit.main([])
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Operators call these; tests call them too (through the operators), with a real g
 from __future__ import annotations
 
 import json
-import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +14,10 @@ from typing import Any
 
 import bpy
 
-from . import compat, nodegroup, plate, runner
+from . import compat, engine_knobs, nodegroup, plate, runner
+from . import ghostswap_hostkit as hostkit
 from .jobfile import BakeRequest, build_job, node_dir, plate_pattern, write_job
-from .props import GhostSwapSettings, preferences
+from .props import ENGINE_KNOBS, GhostSwapSettings, preferences
 
 JOB_NAME = "job.json"
 
@@ -31,15 +32,23 @@ class Prepared:
     plate_written: bool
 
 
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """A deprecation note in Blender's console (stderr), once per session."""
+    if message not in _warned:
+        _warned.add(message)
+        print(message, file=sys.stderr)
+
+
 def cache_root(context: bpy.types.Context) -> str:
-    """Preference, else $GHOSTSWAP_CACHE, else `//ghostswap_cache` beside the saved .blend, else temp."""
+    """Preference, else $GHOSTSWAP_CACHE (the old $GHOSTSWAP_CACHE_ROOT still works, with a
+    deprecation message), else `//ghostswap_cache` beside the saved .blend, else the temp folder."""
     prefs = preferences(context)
     if prefs is not None and prefs.cache_root:
         return bpy.path.abspath(prefs.cache_root)
-    env = os.environ.get("GHOSTSWAP_CACHE", "")  # the same variable as the Nuke node and the Fuse
-    if not env and os.environ.get("GHOSTSWAP_CACHE_ROOT"):
-        print("GhostSwap: GHOSTSWAP_CACHE_ROOT is deprecated, set GHOSTSWAP_CACHE instead")
-        env = os.environ["GHOSTSWAP_CACHE_ROOT"]
+    env = hostkit.env_cache_root(accept_deprecated=True, warn=_warn_once)
     if env:
         return env
     if bpy.data.filepath:
@@ -57,10 +66,7 @@ def request_from(context: bpy.types.Context, settings: GhostSwapSettings) -> Bak
         last=last,
         colorspace=compat.working_space(),
         ocio=compat.ocio_config(),
-        swapper=settings.swapper,
-        erode=settings.erode if settings.use_erode else None,
-        feather=settings.feather if settings.use_feather else None,
-        brow_lift=settings.brow_lift if settings.use_brow_lift else None,
+        knobs=engine_knobs.job_values(ENGINE_KNOBS, settings, bpy.path.abspath),
         host={"version": bpy.app.version_string, "file": bpy.data.filepath},
     )
 
@@ -73,7 +79,7 @@ def prepare(context: bpy.types.Context) -> Prepared:
     prefs = preferences(context)
     exe = runner.find_executable(prefs.executable if prefs is not None else "")
     request = request_from(context, settings)
-    job = build_job(request)
+    job = build_job(request, ENGINE_KNOBS)
     written = plate.write_plate(
         context.scene,
         settings.plate,

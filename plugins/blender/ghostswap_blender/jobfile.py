@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCHEMA = "ghostswap.job"
-VERSION = 1
+from . import engine_knobs
+from . import ghostswap_hostkit as hostkit
+
+SCHEMA = hostkit.JOB_SCHEMA
+VERSION = hostkit.JOB_VERSION
 MATTE_LAYER = "ghost.matte"
 PLATE_PATTERN = "plate.####.exr"
-
-
-def safe_node_name(node: str) -> str:
-    """The node name as one folder name, spelled as the engine spells its cache folder."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", node).strip("._")
-    return cleaned or "ghostswap"
+safe_node_name = hostkit.safe_node_name  # spelled as the engine spells its cache folder
 
 
 def node_dir(cache_root: str | Path, node: str) -> Path:
@@ -46,17 +43,23 @@ class BakeRequest:
     last: int
     colorspace: str
     ocio: str | None = None
-    swapper: str = "auto"
-    erode: int | None = None
-    feather: float | None = None
-    brow_lift: float | None = None
+    # The engine knobs by job path ({"swapper.name": "morph", "matte.erode": None}), as
+    # engine_knobs.job_values gives them; a knob left out gets the engine's default.
+    knobs: dict[str, Any] = field(default_factory=dict)
     host: dict[str, Any] = field(default_factory=dict)
 
 
-def build_job(request: BakeRequest) -> dict[str, Any]:
-    """The job dictionary: the cache-written plate, photos, frames, cache folder and knobs."""
+def build_job(request: BakeRequest, knobs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The job dictionary: the cache-written plate, photos, frames, cache folder and knobs.
+
+    `knobs` are the host knob rows (default: the vendored table's); each lands at its job path.
+    """
     if not request.sources:
         raise ValueError("GhostSwap needs at least one photo of the new face (Source photos)")
+    rows = engine_knobs.host_knobs() if knobs is None else knobs
+    unknown = sorted(set(request.knobs) - {str(k["job"]) for k in rows})
+    if unknown:
+        raise ValueError(f"not engine knobs of this GhostSwap: {', '.join(unknown)}")
     job: dict[str, Any] = {
         "schema": SCHEMA,
         "version": VERSION,
@@ -64,16 +67,12 @@ def build_job(request: BakeRequest) -> dict[str, Any]:
         "sources": [[str(Path(p)) for p in request.sources]],
         "frames": f"{request.first}-{request.last}",
         "cache": {"root": str(Path(request.cache_root)), "node": request.node},
-        "swapper": {"name": request.swapper},
-        "color": {"colorspace": request.colorspace, "ocio": request.ocio},
-        "matte": {
-            "erode": request.erode,
-            "feather": request.feather,
-            "brow_lift": request.brow_lift,
-            "layer": MATTE_LAYER,
-        },
-        "host": {"name": "blender", "node": request.node, **request.host},
     }
+    for path, value in {**engine_knobs.default_values(rows), **request.knobs}.items():
+        hostkit.put_job_value(job, path, value)
+    job["color"] = {"colorspace": request.colorspace, "ocio": request.ocio}
+    hostkit.put_job_value(job, "matte.layer", MATTE_LAYER)
+    job["host"] = {"name": "blender", "node": request.node, **request.host}
     return job
 
 

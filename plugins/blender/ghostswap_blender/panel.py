@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import bpy
 
+from . import engine_knobs
+from .props import ENGINE_KNOBS
+
 
 class GHOSTSWAP_PT_panel(bpy.types.Panel):
     bl_label = "GhostSwap"
@@ -23,20 +26,27 @@ class GHOSTSWAP_PT_panel(bpy.types.Panel):
         layout.template_ID(settings, "plate", open="image.open")
         layout.prop(settings, "source")
         layout.prop(settings, "more_sources")
-        layout.prop(settings, "swapper")
+        rows = engine_knobs.panel_rows(ENGINE_KNOBS)
+        for title, names in rows:  # the engine's plain knobs (swapper, model, ...)
+            if not title:
+                for name in names:
+                    layout.prop(settings, name)
         layout.prop(settings, "use_scene_range")
         if not settings.use_scene_range:
             row = layout.row(align=True)
             row.prop(settings, "frame_first")
             row.prop(settings, "frame_last")
-        box = layout.box()
-        box.label(text="Matte overrides")
-        for name in ("erode", "feather", "brow_lift"):
-            row = box.row(align=True)
-            row.prop(settings, f"use_{name}", text="")
-            sub = row.row()
-            sub.enabled = getattr(settings, f"use_{name}")
-            sub.prop(settings, name)
+        for title, names in rows:  # nullable knobs: a toggle each, off = the engine chooses per track
+            if not title:
+                continue
+            box = layout.box()
+            box.label(text=title)
+            for name in names:
+                row = box.row(align=True)
+                row.prop(settings, f"use_{name}", text="")
+                sub = row.row()
+                sub.enabled = getattr(settings, f"use_{name}")
+                sub.prop(settings, name)
         layout.operator("ghostswap.bake", icon="RENDER_ANIMATION")
         row = layout.row(align=True)
         row.prop(settings, "farm_manager", text="")

@@ -1,22 +1,40 @@
-"""Per-scene GhostSwap settings (`scene.ghostswap`) and the add-on preferences."""
+"""Per-scene GhostSwap settings (`scene.ghostswap`) and the add-on preferences.
+
+The engine's knobs (swapper, model, enhance, matte erode/feather/brow lift, ...) are not written
+here: `engine_knobs` declares them from the vendored knob table, so a knob the engine offers to
+hosts appears in the panel and the job by re-running scripts/vendor_hostkit.py.
+"""
 
 from __future__ import annotations
 
+import sys
+
 import bpy
-from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, IntProperty, PointerProperty, StringProperty
 
-SWAPPERS = (
-    ("auto", "Auto", "GHOST when its weights are installed, else the offline morph swapper"),
-    ("ghost", "GHOST", "The GHOST network (needs its weights: ghostswap models install)"),
-    ("morph", "Morph", "Offline landmark morph, no downloads (previews and tests)"),
+from . import engine_knobs
+from . import ghostswap_hostkit as hostkit
+
+ENGINE_KNOBS = engine_knobs.host_knobs()
+
+FARM_MANAGER_ITEMS = {
+    "openjd": ("Open Job Description", "OpenJD template (openjd run locally, AWS Deadline Cloud)"),
+    "deadline": ("Deadline 10", "Thinkbox Deadline 10 job files"),
+    "opencue": ("OpenCue", "OpenCue outline"),
+    "tractor": ("Tractor", "Pixar Tractor job"),
+}
+FARM_MANAGERS = tuple(
+    (m, *FARM_MANAGER_ITEMS.get(m, (m, m + " submission files"))) for m in hostkit.FARM_MANAGERS
 )
 
-FARM_MANAGERS = (
-    ("openjd", "Open Job Description", "OpenJD template (openjd run locally, AWS Deadline Cloud)"),
-    ("deadline", "Deadline 10", "Thinkbox Deadline 10 job files"),
-    ("opencue", "OpenCue", "OpenCue outline"),
-    ("tractor", "Tractor", "Pixar Tractor job"),
-)
+
+def _default_farm_manager() -> str:
+    """$GHOSTSWAP_FARM_MANAGER when it names a manager, else openjd (the same default as Nuke)."""
+    try:
+        return hostkit.farm_manager()
+    except hostkit.GhostSwapError as exc:
+        print(f"{exc}; using {hostkit.DEFAULT_FARM_MANAGER}", file=sys.stderr)
+        return hostkit.DEFAULT_FARM_MANAGER
 
 
 class GhostSwapPreferences(bpy.types.AddonPreferences):
@@ -32,7 +50,8 @@ class GhostSwapPreferences(bpy.types.AddonPreferences):
     )
     cache_root: StringProperty(
         name="Cache root",
-        description="Folder for plates, job files and baked EXRs (empty: //ghostswap_cache by the .blend)",
+        description="Folder for plates, job files and baked EXRs "
+        "(empty: $GHOSTSWAP_CACHE, else //ghostswap_cache by the .blend)",
         subtype="DIR_PATH",
         default="",
     )
@@ -57,20 +76,13 @@ class GhostSwapSettings(bpy.types.PropertyGroup):
     more_sources: StringProperty(
         name="More photos", default="", description="More photos of the same person, separated by ';'"
     )
-    swapper: EnumProperty(name="Swapper", items=SWAPPERS, default="auto")
     use_scene_range: BoolProperty(name="Scene frame range", default=True)
     frame_first: IntProperty(name="First", default=1001)
     frame_last: IntProperty(name="Last", default=1100)
-    use_erode: BoolProperty(name="Erode", default=False, description="Override GHOST's matte erosion")
-    erode: IntProperty(name="Erode", default=0, description="Erode (negative: dilate), crop pixels")
-    use_feather: BoolProperty(name="Feather", default=False, description="Override GHOST's matte blur")
-    feather: FloatProperty(name="Feather", default=1.0, min=0.0, description="Multiplier of GHOST's blur")
-    use_brow_lift: BoolProperty(name="Brow lift", default=False)
-    brow_lift: FloatProperty(name="Brow lift", default=1.0, min=0.0)
     farm_manager: EnumProperty(
         name="Farm manager",
         items=FARM_MANAGERS,
-        default="openjd",
+        default=_default_farm_manager(),
         description="Which manager's files ghostswap farm submit writes",
     )
     status: StringProperty(name="Status", default="")
@@ -85,6 +97,10 @@ class GhostSwapSettings(bpy.types.PropertyGroup):
         if self.use_scene_range:
             return scene.frame_start, scene.frame_end
         return self.frame_first, self.frame_last
+
+
+# The engine knobs' properties, from the vendored table (see engine_knobs.property_specs).
+engine_knobs.add_properties(GhostSwapSettings, ENGINE_KNOBS, bpy.props)
 
 
 def preferences(context: bpy.types.Context) -> GhostSwapPreferences | None:

@@ -6,39 +6,21 @@ Blender's Python never imports torch: every engine call is a subprocess with an 
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ENV_VAR = "GHOSTSWAP_EXE"
+from . import ghostswap_hostkit as hostkit
 
-
-class GhostSwapCommandError(RuntimeError):
-    """The ghostswap command failed; the message is what the user needs to see."""
+ENV_VAR = hostkit.EXE_ENV
+# The ghostswap command failed (or cannot be found); the message is what the user needs to see.
+GhostSwapCommandError = hostkit.GhostSwapError
 
 
 def find_executable(preference: str = "") -> str:
     """The `ghostswap` executable: the add-on preference, else $GHOSTSWAP_EXE, else PATH."""
-    for candidate in (preference, os.environ.get(ENV_VAR, "")):
-        if candidate:
-            path = Path(candidate).expanduser()
-            if path.is_file() and os.access(path, os.X_OK):
-                return str(path)
-            raise GhostSwapCommandError(
-                f"ghostswap executable {path} does not exist or is not executable; "
-                "fix the path in Preferences > Add-ons > GhostSwap (or $GHOSTSWAP_EXE)"
-            )
-    found = shutil.which("ghostswap")
-    if not found:
-        raise GhostSwapCommandError(
-            "ghostswap was not found on PATH; set its path in Preferences > Add-ons > GhostSwap "
-            "or in $GHOSTSWAP_EXE"
-        )
-    return found
+    return hostkit.find_executable(preference, where="its path in Preferences > Add-ons > GhostSwap")
 
 
 def bake_command(exe: str, job: Path) -> list[str]:
@@ -49,31 +31,13 @@ def check_command(exe: str, job: Path) -> list[str]:
     return [exe, "job", "check", str(job), "--json"]
 
 
-def _summary(stdout: str) -> dict[str, Any]:
-    """The JSON document ghostswap prints with --json (logs and progress go to stderr)."""
-    start = stdout.find("{")
-    if start < 0:
-        return {}
-    try:
-        value = json.loads(stdout[start:])
-    except json.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def run_json(argv: list[str], timeout: float | None = None) -> dict[str, Any]:
     """Run a ghostswap command with --json; its summary, or GhostSwapCommandError with its message."""
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
     except OSError as exc:
         raise GhostSwapCommandError(f"cannot run {argv[0]}: {exc}") from None
-    summary = _summary(proc.stdout)
-    if proc.returncode != 0 or not summary.get("ok", False):
-        message = summary.get("message") or proc.stderr.strip().splitlines()[-1:] or ["no output"]
-        text = message if isinstance(message, str) else message[0]
-        command = " ".join(argv[1:3] if argv[1] in ("job", "farm") else argv[1:2])
-        raise GhostSwapCommandError(f"ghostswap {command} failed (exit {proc.returncode}): {text}")
-    return summary
+    return hostkit.check_summary(proc.stdout, proc.returncode, proc.stderr, argv)
 
 
 @dataclass(frozen=True)

@@ -9,45 +9,26 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import tempfile
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from ghostswap_nuke import ghostswap_hostkit as hostkit
 from ghostswap_nuke import spec
 
-SCHEMA = "ghostswap.job"
-VERSION = 1
-
-
-class GhostSwapError(Exception):
-    """A problem the artist can fix; the message says what and how."""
-
-
-def safe_node_name(node: str) -> str:
-    """The folder name the engine uses for a node (same rule as ghost_core.jobs.cache)."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", node).strip("._")
-    return cleaned or "ghostswap"
+SCHEMA = hostkit.JOB_SCHEMA
+VERSION = hostkit.JOB_VERSION
+GhostSwapError = hostkit.GhostSwapError  # a problem the artist can fix; the message says what and how
+safe_node_name = hostkit.safe_node_name  # the engine's folder name for a node
 
 
 def find_exe(knob_value: str = "", environ: Optional[Mapping[str, str]] = None) -> str:
     """The `ghostswap` executable: the node's knob, then $GHOSTSWAP_EXE, then PATH."""
-    env = os.environ if environ is None else environ
-    for candidate in (knob_value.strip(), env.get("GHOSTSWAP_EXE", "").strip()):
-        if candidate:
-            return os.path.expanduser(candidate)
-    found = shutil.which("ghostswap")
-    if not found:
-        raise GhostSwapError(
-            "ghostswap was not found: set the node's 'ghostswap' knob or $GHOSTSWAP_EXE to the "
-            "ghostswap executable, or put it on PATH"
-        )
-    return found
+    return hostkit.find_executable(knob_value, environ, where="the node's 'ghostswap' knob")
 
 
 def cache_root(knob_value: str, script_path: str, environ: Optional[Mapping[str, str]] = None) -> str:
     """The cache root: the knob, then $GHOSTSWAP_CACHE, then `ghostswap_cache` beside the script."""
-    env = os.environ if environ is None else environ
-    for candidate in (knob_value.strip(), env.get("GHOSTSWAP_CACHE", "").strip()):
+    for candidate in (knob_value.strip(), hostkit.env_cache_root(environ)):
         if candidate:
             return os.path.abspath(os.path.expanduser(candidate))
     if script_path and script_path != "Root":
@@ -115,22 +96,36 @@ def frame_range(values: Mapping[str, Any]) -> str:
     return f"{first}-{last}"
 
 
+def engine_values(
+    values: Mapping[str, Any], knobs: Optional[Sequence[Mapping[str, Any]]] = None
+) -> Dict[str, Any]:
+    """{job path: value} of the engine knobs (spec.ENGINE_KNOBS, from the vendored knob table).
+
+    A nullable number is null (the engine chooses per track) unless its section's override
+    toggle (e.g. "matte_override") is on.
+    """
+    return hostkit.engine_job_values(
+        spec.ENGINE_KNOBS if knobs is None else knobs,
+        lambda k: values.get(k["name"], hostkit.shown_default(k)),
+        lambda k: bool(values.get(spec.override_knob(hostkit.section(k)))),
+    )
+
+
 def build_job(
     values: Mapping[str, Any],
     layout: CacheLayout,
     sources: Sequence[str],
     host_version: str = "",
     environ: Optional[Mapping[str, str]] = None,
+    knobs: Optional[Sequence[Mapping[str, Any]]] = None,
 ) -> Dict[str, Any]:
     """The job dictionary for a node's knob values (see docs/jobs.md)."""
     env = os.environ if environ is None else environ
     if not sources:
         raise GhostSwapError("no source face: connect the 'source' input or set a source photo")
-    override = bool(values.get("matte_override"))
     colorspace = str(values.get("colorspace") or "scene_linear")
     ocio = str(values.get("ocio") or "").strip() or env.get("OCIO") or None
-    model = str(values.get("model") or "").strip() or None
-    return {
+    job: Dict[str, Any] = {
         "schema": SCHEMA,
         "version": VERSION,
         "plate": layout.plate_pattern,
@@ -138,16 +133,13 @@ def build_job(
         "frames": frame_range(values),
         "cache": {"root": layout.root, "node": layout.node},
         "targets": targets(values),
-        "swapper": {"name": str(values.get("swapper") or "auto"), "model": model, "enhance": False},
-        "color": {"colorspace": colorspace, "ocio": ocio},
-        "matte": {
-            "erode": int(values["erode"]) if override else None,
-            "feather": float(values["feather"]) if override else None,
-            "brow_lift": float(values["brow_lift"]) if override else None,
-            "layer": spec.MATTE_LAYER,
-        },
-        "host": {"name": "nuke", "version": host_version, "node": layout.node},
     }
+    for path, value in engine_values(values, knobs).items():
+        hostkit.put_job_value(job, path, value)
+    job["color"] = {"colorspace": colorspace, "ocio": ocio}
+    hostkit.put_job_value(job, "matte.layer", spec.MATTE_LAYER)
+    job["host"] = {"name": "nuke", "version": host_version, "node": layout.node}
+    return job
 
 
 def write_job(job: Mapping[str, Any], path: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional
 
 import nuke
 
+from ghostswap_nuke import ghostswap_hostkit as hostkit
 from ghostswap_nuke import jobfile, runner, spec
 from ghostswap_nuke.jobfile import GhostSwapError
 
@@ -30,6 +31,8 @@ def _make_knob(knob: spec.Knob) -> Any:
         made = cls(knob.name, knob.label)
     if knob.kind not in _KNOB_CLASSES_WITHOUT_VALUE and knob.default is not None:
         made.setValue(knob.default)
+    if knob.minimum is not None and knob.maximum is not None:
+        made.setRange(knob.minimum, knob.maximum)
     if "invisible" in knob.flags:
         made.setFlag(nuke.INVISIBLE)
     if knob.tooltip:
@@ -213,7 +216,7 @@ def farm_bake(node: Any = None) -> Optional[Dict[str, Any]]:
             prepared["path"],
             prepared["job"]["frames"],
             farm_available(exe),
-            os.environ.get("GHOSTSWAP_FARM_MANAGER", "openjd"),
+            hostkit.farm_manager(),
             os.path.join(prepared["layout"].node_dir, "farm"),
         )
         if "argv" in plan:

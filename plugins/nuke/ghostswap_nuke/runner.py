@@ -7,13 +7,13 @@ while the host polls for its cancel button.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from ghostswap_nuke import ghostswap_hostkit as hostkit
 from ghostswap_nuke.jobfile import GhostSwapError
 
 _COUNT = re.compile(r"(\d+)/(\d+)")
@@ -42,19 +42,8 @@ def progress_from(text: str) -> Optional[int]:
 
 
 def parse_summary(stdout: str, returncode: int, stderr: str, argv: Sequence[str]) -> Dict[str, Any]:
-    """The JSON summary, or GhostSwapError with the engine's own message."""
-    summary: Dict[str, Any] = {}
-    text = stdout.strip()
-    if text:
-        try:
-            summary = json.loads(text[text.index("{") :])
-        except ValueError:
-            summary = {}
-    if returncode == 0 and summary.get("ok", True) and summary:
-        return summary
-    message = summary.get("message") or (stderr.strip().splitlines() or ["no output"])[-1]
-    command = subprocess.list2cmdline(list(argv))
-    raise GhostSwapError(f"ghostswap failed (exit {returncode}): {message}\ncommand: {command}")
+    """The JSON summary, or GhostSwapError with the engine's own message and the command line."""
+    return hostkit.check_summary(stdout, returncode, stderr, argv, show_command=True)
 
 
 def run(

@@ -3,17 +3,24 @@
 Both the Group that `create_node()` builds and the shipped `GhostSwap.gizmo` text come from
 this table, so the Python that reads knobs and the gizmo can never disagree (a test compares the
 checked-in gizmo with `gizmo_text()` and lints it). Pure Python: no `nuke` import.
+
+The engine's own knobs (swapper, model, matte erode ...) are not written here: they come from the
+vendored knob table `knobs.json` (`ghost_core.knobs`, copied by scripts/vendor_hostkit.py), with
+their label, default, range and help. Only Nuke's own knobs (inputs, target choice, colour, cache,
+buttons) are declared below.
 """
 
 from __future__ import annotations
 
-from typing import List, NamedTuple, Optional, Tuple
+import os
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
+
+from ghostswap_nuke import ghostswap_hostkit as hostkit
 
 NODE_CLASS = "GhostSwap"
 INPUTS = ("plate", "source")  # input 0, input 1 (source is optional when photos are given)
 SOURCE_PHOTO_KNOBS = ("source_photo1", "source_photo2", "source_photo3")
 TARGET_MODES = ("only face", "by track id", "all faces", "reference photo")
-SWAPPERS = ("auto", "ghost", "morph")
 COLORSPACES = ("scene_linear", "ACEScg", "lin_rec709", "Linear Rec.709 (sRGB)", "ACES2065-1")
 DATATYPES = ("16 bit half", "32 bit float")
 MATTE_LAYER = "ghost.matte"
@@ -48,6 +55,8 @@ class Knob(NamedTuple):
     values: Tuple[str, ...] = ()
     flags: Tuple[str, ...] = ()  # "invisible", "new_line" handled by both builders
     tooltip: str = ""
+    minimum: Optional[float] = None  # slider range (both ends, or none)
+    maximum: Optional[float] = None
 
 
 # Nuke's .nk type ids for addUserKnob {<id> name l label}.
@@ -63,7 +72,21 @@ KNOB_TYPE_IDS = {
     "PyScript_Knob": 22,
 }
 
-KNOBS: List[Knob] = [
+# Nuke's knob class for each kind of engine knob (ghostswap_hostkit.HOST_KINDS).
+KNOB_CLASSES = {
+    "str": "String_Knob",
+    "path": "File_Knob",
+    "int": "Int_Knob",
+    "float": "Double_Knob",
+    "bool": "Boolean_Knob",
+    "choice": "Enumeration_Knob",
+}
+
+KNOBS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), hostkit.KNOBS_FILE)
+KNOB_TABLE = hostkit.load_knobs(KNOBS_PATH)
+
+# Nuke's own knobs before the engine knobs ...
+HEAD_KNOBS: List[Knob] = [
     Knob("Tab_Knob", "ghostswap_tab", "GhostSwap"),
     Knob("Text_Knob", "status", "status", NOT_BAKED),
     Knob("File_Knob", "source_photo1", "source photo", "", tooltip="photo of the new face (overrides input)"),
@@ -72,38 +95,33 @@ KNOBS: List[Knob] = [
     Knob("Enumeration_Knob", "target_mode", "replace", "only face", TARGET_MODES),
     Knob("String_Knob", "track_ids", "track ids", "", tooltip="space separated, from `ghostswap track`"),
     Knob("File_Knob", "target_photo", "reference photo", "", tooltip="photo of the face to replace"),
-    Knob("Enumeration_Knob", "swapper", "swapper", "auto", SWAPPERS),
-    Knob("String_Knob", "model", "model", "", tooltip="generator from `ghostswap models list`"),
-    Knob("Boolean_Knob", "matte_override", "override matte", False),
-    Knob("Int_Knob", "erode", "matte erode", 0),
-    Knob("Double_Knob", "feather", "matte feather", 1.0),
-    Knob("Double_Knob", "brow_lift", "brow lift", 1.0),
+]
+# ... and after them.
+TAIL_KNOBS: List[Knob] = [
     Knob("Boolean_Knob", "matte_to_alpha", "matte to alpha", True),
     Knob("Enumeration_Knob", "colorspace", "plate colour space", "scene_linear", COLORSPACES),
     Knob("File_Knob", "ocio", "OCIO config", "", tooltip="empty: $OCIO, else GhostSwap's built-in"),
     Knob("Enumeration_Knob", "datatype", "cache precision", "16 bit half", DATATYPES),
     Knob("Int_Knob", "frame_first", "first frame", 1001),
     Knob("Int_Knob", "frame_last", "last frame", 1100),
-    Knob("File_Knob", "cache_root", "cache root", "", tooltip="empty: $GHOSTSWAP_CACHE, else by the script"),
-    Knob("File_Knob", "ghostswap_exe", "ghostswap", "", tooltip="empty: $GHOSTSWAP_EXE, else PATH"),
+    Knob(
+        "File_Knob",
+        "cache_root",
+        "cache root",
+        "",
+        tooltip="empty: $" + hostkit.CACHE_ENV + ", else by the script",
+    ),
+    Knob("File_Knob", "ghostswap_exe", "ghostswap", "", tooltip="empty: $" + hostkit.EXE_ENV + ", else PATH"),
     Knob("PyScript_Knob", "bake", "Bake", BAKE_SCRIPT),
     Knob("PyScript_Knob", "farm_bake", "Farm bake", FARM_SCRIPT),
     Knob("String_Knob", "ghost_output", "output", "", flags=("invisible",)),
 ]
-
-KNOB_NAMES = tuple(k.name for k in KNOBS)
-# Knobs whose change may point at another cache folder (knobChanged re-checks on these).
-PIXEL_KNOBS = (
+# Nuke's own knobs that decide the pixels (the engine's come from the table).
+HAND_PIXEL_KNOBS = (
     *SOURCE_PHOTO_KNOBS,
     "target_mode",
     "track_ids",
     "target_photo",
-    "swapper",
-    "model",
-    "matte_override",
-    "erode",
-    "feather",
-    "brow_lift",
     "colorspace",
     "ocio",
     "frame_first",
@@ -111,6 +129,63 @@ PIXEL_KNOBS = (
     "cache_root",
     "matte_to_alpha",
 )
+# Knobs of Nuke's own the engine table must not reuse.
+RESERVED_NAMES = ("name", "label", "help", "disable", "knobChanged", "onCreate", "tile_color")
+
+
+def override_knob(section: str) -> str:
+    """The toggle in front of a section's nullable knobs: "matte_override" for the matte."""
+    return section + "_override"
+
+
+def engine_knobs(table: Mapping[str, Any]) -> List[Knob]:
+    """The Nuke knobs of the table's host knobs, each section's override toggle first."""
+    knobs: List[Knob] = []
+    for row in hostkit.host_knobs(table):
+        section = hostkit.section(row)
+        if hostkit.is_override(row) and override_knob(section) not in [k.name for k in knobs]:
+            tip = "off: the engine chooses the " + section + " per track; on: the values below"
+            knobs.append(
+                Knob("Boolean_Knob", override_knob(section), "override " + section, False, tooltip=tip)
+            )
+        both = row["minimum"] is not None and row["maximum"] is not None
+        knobs.append(
+            Knob(
+                KNOB_CLASSES[row["kind"]],
+                row["name"],
+                row["label"],
+                hostkit.shown_default(row),
+                tuple(row["choices"]) if row["kind"] == "choice" else (),
+                tooltip=row["help"],
+                minimum=row["minimum"] if both else None,
+                maximum=row["maximum"] if both else None,
+            )
+        )
+    return knobs
+
+
+def build_knobs(table: Mapping[str, Any]) -> List[Knob]:
+    """Every knob of the node, in panel order, for a knob table."""
+    knobs = [*HEAD_KNOBS, *engine_knobs(table), *TAIL_KNOBS]
+    names = [k.name for k in knobs]
+    clash = sorted({n for n in names if names.count(n) > 1 or n in RESERVED_NAMES})
+    if clash:
+        raise hostkit.GhostSwapError("engine knobs clash with the Nuke node's own knobs: " + ", ".join(clash))
+    return knobs
+
+
+def pixel_knobs(table: Mapping[str, Any]) -> Tuple[str, ...]:
+    """Knobs whose change may point at another cache folder (knobChanged re-checks on these)."""
+    rows = hostkit.host_knobs(table)
+    toggles = [override_knob(hostkit.section(r)) for r in rows if hostkit.is_override(r)]
+    engine = [r["name"] for r in rows if r["pixels"]]
+    return (*HAND_PIXEL_KNOBS, *sorted(set(toggles)), *engine)
+
+
+ENGINE_KNOBS: List[Dict[str, Any]] = hostkit.host_knobs(KNOB_TABLE)  # the rows jobfile writes to the job
+KNOBS: List[Knob] = build_knobs(KNOB_TABLE)
+KNOB_NAMES = tuple(k.name for k in KNOBS)
+PIXEL_KNOBS = pixel_knobs(KNOB_TABLE)
 
 
 def _nk_string(value: object) -> str:
@@ -119,15 +194,24 @@ def _nk_string(value: object) -> str:
     if text and all(c.isalnum() or c in "._-" for c in text):
         return text
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("[", "\\[").replace("\n", "\\n")
+    escaped = escaped.replace("$", "\\$")  # Tcl would substitute $VAR inside the quotes
     return '"' + escaped + '"'
+
+
+def _nk_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _user_knob(knob: Knob) -> str:
     parts = [str(KNOB_TYPE_IDS[knob.kind]), knob.name, "l", _nk_string(knob.label)]
+    if knob.tooltip:
+        parts.append("t " + _nk_string(knob.tooltip))
     if knob.kind == "Enumeration_Knob":
         parts.append("M {" + " ".join(_nk_string(v) for v in knob.values) + "}")
     if knob.kind in ("PyScript_Knob", "Text_Knob"):
         parts.append("T " + _nk_string(knob.default))
+    if knob.minimum is not None and knob.maximum is not None:
+        parts.append("R " + _nk_number(knob.minimum) + " " + _nk_number(knob.maximum))
     if "invisible" in knob.flags:
         parts.append("+INVISIBLE")
     return " addUserKnob {" + " ".join(parts) + "}"
@@ -139,12 +223,16 @@ def _knob_value(knob: Knob) -> Optional[str]:
     return " " + knob.name + " " + _nk_string(knob.default)
 
 
-def gizmo_text(version: str = "13.0 v1") -> str:
-    """The `.gizmo` text for this layout (plugins/nuke/gizmos/GhostSwap.gizmo is this, checked in)."""
+def gizmo_text(version: str = "13.0 v1", knobs: Optional[List[Knob]] = None) -> str:
+    """The `.gizmo` text for this layout (plugins/nuke/gizmos/GhostSwap.gizmo is this, checked in).
+
+    `knobs` defaults to KNOBS; scripts/vendor_hostkit.py passes `build_knobs(table)`.
+    """
+    knobs = KNOBS if knobs is None else knobs
     lines = ["version " + version, "Gizmo {", " inputs 2", " tile_color 0x7f3fbfff"]
     lines.append(" knobChanged " + _nk_string(KNOB_CHANGED))
-    lines += [_user_knob(k) for k in KNOBS]
-    lines += [v for v in (_knob_value(k) for k in KNOBS) if v]
+    lines += [_user_knob(k) for k in knobs]
+    lines += [v for v in (_knob_value(k) for k in knobs) if v]
     lines.append("}")
     body = [
         ("Input", [("inputs", "0"), ("name", INPUTS[1]), ("number", "1")]),

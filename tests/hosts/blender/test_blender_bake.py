@@ -61,7 +61,7 @@ def baked(
     cache_root = tmp / "cache root"  # a space: every path travels as one argument
     out, blend, resources = tmp / "out", tmp / "shot.blend", tmp / "user resources"
     resources.mkdir()
-    unset = ("GHOSTSWAP_EXE", "GHOSTSWAP_CACHE", "GHOSTSWAP_CACHE_ROOT", "OCIO")
+    unset = ("GHOSTSWAP_EXE", "GHOSTSWAP_CACHE", "GHOSTSWAP_CACHE_ROOT", "GHOSTSWAP_FARM_MANAGER", "OCIO")
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env["BLENDER_USER_RESOURCES"] = str(resources)
     report = run_bpy(
@@ -90,7 +90,9 @@ def test_bake_runs_ghostswap_bake_with_the_job_in_the_cache_folder(baked: Baked)
     assert job["sources"] == [[str(PHOTO)]]
     assert job["frames"] == "1001-1004"
     assert job["cache"] == {"root": str(baked.cache_root), "node": NODE}
-    assert job["swapper"] == {"name": "morph"}
+    # every host knob of the engine's table lands at its job path (model/enhance: the defaults)
+    assert job["swapper"] == {"name": "morph", "model": None, "enhance": False}
+    assert job["matte"] == {"erode": None, "feather": None, "brow_lift": None, "layer": "ghost.matte"}
     assert job["color"]["colorspace"] == baked.report["working_space"] == "Linear Rec.709"
     assert Path(job["color"]["ocio"]).name == "config.ocio" and Path(job["color"]["ocio"]).is_file()
     assert job["matte"]["layer"] == "ghost.matte"

@@ -4,7 +4,7 @@ ghostswap command helpers (farm fallback, errors) against the real CLI."""
 from __future__ import annotations
 
 import ast
-import importlib.util
+import importlib
 import json
 import subprocess
 import sys
@@ -22,14 +22,18 @@ PACKAGE = PLUGIN_DIR / "ghostswap_blender"
 PHOTO = ASSETS / "faces" / "elon_musk.jpg"
 
 
+PURE_PACKAGE = "ghostswap_blender_pure"
+
+
 def pure_module(name: str) -> ModuleType:
-    """runner.py / jobfile.py need no bpy: load them straight from the package folder."""
-    spec = importlib.util.spec_from_file_location(f"ghostswap_blender_{name}", PACKAGE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
+    """runner.py / jobfile.py need no bpy: load them from the package folder, as submodules of a
+    stand-in package whose __init__ (which imports bpy) never runs, so their relative imports
+    of the vendored host kit and knob table work."""
+    if PURE_PACKAGE not in sys.modules:
+        package = ModuleType(PURE_PACKAGE)
+        package.__path__ = [str(PACKAGE)]
+        sys.modules[PURE_PACKAGE] = package
+    return importlib.import_module(f"{PURE_PACKAGE}.{name}")
 
 
 def test_manifest_declares_the_extension() -> None:
@@ -56,14 +60,26 @@ def test_zip_installs_enables_and_disables_cleanly(
 ) -> None:
     resources = tmp_path / "user resources"
     resources.mkdir()
+    knobs = pure_module("engine_knobs")
     report = run_bpy(
         bpy_python,
         "install_extension.py",
         str(build_zip(tmp_path)),
         ghostswap_exe,
         str(tmp_path / "r.json"),
-        env={"BLENDER_USER_RESOURCES": str(resources)},
+        env={"BLENDER_USER_RESOURCES": str(resources), "GHOSTSWAP_FARM_MANAGER": ""},
     )
+    types = {"IntProperty": "INT", "FloatProperty": "FLOAT", "BoolProperty": "BOOLEAN"}
+    types.update(EnumProperty="ENUM", StringProperty="STRING")
+    expected_properties = {}  # the engine knobs, registered as engine_knobs.property_specs says
+    for attr, factory, kwargs in knobs.property_specs(knobs.host_knobs()):
+        row = [types[factory], kwargs["name"], kwargs["description"], kwargs["default"]]
+        if factory in ("IntProperty", "FloatProperty"):
+            row += [kwargs["min"], kwargs["max"]]
+        if factory == "EnumProperty":
+            row += [[item[0] for item in kwargs["items"]]]
+        expected_properties[attr] = [round(v, 6) if isinstance(v, float) else v for v in row]
+    assert set(expected_properties) >= {"swapper", "model", "enhance", "use_erode", "erode", "brow_lift"}
     assert report == {
         "install": ["FINISHED"],
         "enabled": True,
@@ -72,6 +88,17 @@ def test_zip_installs_enables_and_disables_cleanly(
         "panel": ["NODE_EDITOR", "UI"],
         "scene_settings": True,
         "preferences": [ghostswap_exe, ""],
+        "farm_manager": "openjd",  # the same default as Nuke (ghostswap_hostkit.DEFAULT_FARM_MANAGER)
+        "engine_properties": expected_properties,
+        "cache_root_from_env": [
+            "/new cache",
+            "/old cache",
+            "/old cache",
+            [
+                "GhostSwap: $GHOSTSWAP_CACHE_ROOT is deprecated and will stop working; "
+                "set $GHOSTSWAP_CACHE instead (same meaning)"
+            ],
+        ],
         "build_group": ["FINISHED"],
         "group": "CompositorNodeTree",
         "disabled_cleanly": True,
@@ -91,7 +118,7 @@ def test_farm_bake_submits_or_names_the_two_farm_steps(
         first=1001,
         last=1004,
         colorspace="ACEScg",
-        swapper="morph",
+        knobs={"swapper.name": "morph"},
     )
     job_data = jobfile.build_job(request)
     job_data["plate"] = short_plate

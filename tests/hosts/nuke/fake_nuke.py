@@ -73,7 +73,16 @@ class PyScript_Knob(Knob):
         super().__init__(name, label, script)
 
 
-class Int_Knob(Knob):
+class _Array_Knob(Knob):
+    """Nuke's numeric knobs (Array_Knob subclasses) have a slider range."""
+
+    range: tuple[float, float] | None = None
+
+    def setRange(self, minimum: float, maximum: float) -> None:
+        self.range = (minimum, maximum)
+
+
+class Int_Knob(_Array_Knob):
     def __init__(self, name: str, label: str = "") -> None:
         super().__init__(name, label, 0)
 
@@ -81,7 +90,7 @@ class Int_Knob(Knob):
         self._value = int(value)
 
 
-class Double_Knob(Knob):
+class Double_Knob(_Array_Knob):
     def __init__(self, name: str, label: str = "") -> None:
         super().__init__(name, label, 0.0)
 

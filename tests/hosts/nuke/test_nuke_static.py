@@ -74,6 +74,16 @@ def _knobs_the_python_reads() -> set[str]:
     return names
 
 
+def _knobs_read_through_the_table() -> set[str]:
+    """The engine knobs jobfile reads by their table name (and each section's override toggle)."""
+    from ghostswap_nuke import ghostswap_hostkit as hostkit
+    from ghostswap_nuke import spec
+
+    rows = spec.ENGINE_KNOBS
+    toggles = {spec.override_knob(hostkit.section(k)) for k in rows if hostkit.is_override(k)}
+    return {k["name"] for k in rows} | toggles
+
+
 def test_the_shipped_gizmo_is_generated_from_the_spec() -> None:
     from ghostswap_nuke import spec
 
@@ -84,8 +94,10 @@ def test_the_shipped_gizmo_is_generated_from_the_spec() -> None:
 
 def test_every_knob_the_python_reads_exists_in_the_gizmo() -> None:
     text = GIZMO.read_text(encoding="utf-8")
-    read = _knobs_the_python_reads()
-    assert {"erode", "cache_root", "frame_first", "ghost_output", "status"} <= read  # the scan works
+    scanned = _knobs_the_python_reads()
+    assert {"colorspace", "cache_root", "frame_first", "ghost_output", "status"} <= scanned  # the scan works
+    read = scanned | _knobs_read_through_the_table()
+    assert {"swapper", "erode", "matte_override"} <= read
     missing = read - _user_knobs(text) - {"label", "knobChanged"}
     assert not missing, f"knobs the Python reads but the gizmo lacks: {sorted(missing)}"
 

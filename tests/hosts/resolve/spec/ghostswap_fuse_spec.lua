@@ -33,7 +33,7 @@ describe("GhostSwap.fuse", function()
     dir = fake.temp_dir(WEIRD)
     rt = fake.load(fake.new({
       ColorSpace = 0, SourcePhoto = dir .. "/actor é's \"best\".jpg", Target = 0, TrackIds = "",
-      TargetPhoto = "", Swapper = 2, OverrideMatte = 0, Erode = 3, Feather = 1.5, BrowLift = 1.0,
+      TargetPhoto = "", Swapper = 2, ColorMatch = 1.0, OverrideMatte = 0, Erode = 3, Feather = 1.5, BrowLift = 1.0,
       CacheFolder = dir, Executable = "/opt/ghost swap/bin/ghostswap", Input = fake.image({ name = "plate" }),
     }), "GhostSwap.fuse")
   end)
@@ -49,8 +49,10 @@ describe("GhostSwap.fuse", function()
     assert.are.equal("GhostSwap", reg.name)
     assert.are.equal("CT_Tool", reg.kind)
     assert.is_true(reg.attrs.REG_TimeVariant)
-    assert.are.same({ "ColorSpace", "SourcePhoto", "Target", "TrackIds", "TargetPhoto", "Swapper",
-                      "OverrideMatte", "Erode", "Feather", "BrowLift", "CacheFolder", "Executable", "Input" },
+    -- Swapper ... BrowLift come from the engine's knob table (the generated block), in its order.
+    assert.are.same({ "ColorSpace", "SourcePhoto", "Target", "TrackIds", "TargetPhoto", "Swapper", "Model",
+                      "Enhance", "ColorMatch", "OverrideMatte", "Erode", "Feather", "BrowLift", "CacheFolder", "Executable",
+                      "Input" },
                     rt.input_ids)
     assert.are.same({ "Output", "Matte" }, rt.output_ids)
     local labels = {}
@@ -84,7 +86,7 @@ describe("GhostSwap.fuse", function()
       cache = { root = dir, node = "GhostSwap1" },
       targets = { reference_photos = {}, track_ids = {}, all = false },
       swapper = { name = "morph", enhance = false },
-      color = { colorspace = "ACEScg" },
+      color = { colorspace = "ACEScg", match = 1 },
       matte = { layer = "ghost.matte" },
       host = { name = "fusion", node = "GhostSwap1" },
     }, job)
@@ -97,9 +99,11 @@ describe("GhostSwap.fuse", function()
 
   it("sends the chosen colour space and matte overrides", function()
     rt.values.ColorSpace, rt.values.OverrideMatte, rt.values.Target, rt.values.TrackIds = 1, 1, 2, "0, 3"
+    rt.values.ColorMatch = 0.25
     run_frame(rt, 7)
     local job = json.decode(read(dir .. "/GhostSwap1/job.0007.json"))
     assert.are.equal("lin_rec709", job.color.colorspace)
+    assert.are.equal(0.25, job.color.match)
     assert.are.same({ erode = 3, feather = 1.5, brow_lift = 1.0, layer = "ghost.matte" }, job.matte)
     assert.are.same({ 0, 3 }, job.targets.track_ids)
     assert.are.equal("7", job.frames)
@@ -107,7 +111,7 @@ describe("GhostSwap.fuse", function()
     rt.values.ColorSpace = 3
     run_frame(rt, 8)
     local text = read(dir .. "/GhostSwap1/job.0008.json")
-    assert.truthy(text:find('"color": {"colorspace": null, "ocio": null}', 1, true))
+    assert.truthy(text:find('"color": {"colorspace": null, "match": 0.25, "ocio": null}', 1, true))
   end)
 
   it("reads the frame's result with ghost.matte in alpha and fills both outputs", function()
