@@ -92,7 +92,15 @@ def test_bake_runs_ghostswap_bake_with_the_job_in_the_cache_folder(baked: Baked)
     assert job["cache"] == {"root": str(baked.cache_root), "node": NODE}
     # every host knob of the engine's table lands at its job path (model/enhance: the defaults)
     assert job["swapper"] == {"name": "morph", "model": None, "enhance": False}
-    assert job["matte"] == {"erode": None, "feather": None, "brow_lift": None, "layer": "ghost.matte"}
+    assert job["matte"] == {
+        "erode": None,
+        "feather": None,
+        "brow_lift": None,
+        "layer": "ghost.matte",
+        "occlusion": "off",
+        "layers": "",
+        "holdout": None,
+    }
     assert job["color"]["colorspace"] == baked.report["working_space"] == "Linear Rec.709"
     assert Path(job["color"]["ocio"]).name == "config.ocio" and Path(job["color"]["ocio"]).is_file()
     assert job["matte"]["layer"] == "ghost.matte"

@@ -106,7 +106,15 @@ def test_the_job_file_says_exactly_what_the_knobs_say(baked: dict[str, Any]) -> 
         "targets": {"reference_photos": [], "track_ids": [], "all": False},
         "swapper": {"name": "morph", "model": None, "enhance": False},
         "color": {"colorspace": "scene_linear", "ocio": None},
-        "matte": {"erode": None, "feather": None, "brow_lift": None, "layer": "ghost.matte"},
+        "matte": {
+            "erode": None,
+            "feather": None,
+            "brow_lift": None,
+            "layer": "ghost.matte",
+            "occlusion": "off",
+            "layers": "",
+            "holdout": None,
+        },
         "host": {"name": "nuke", "version": "15.1v3", "node": "GhostSwap1"},
     }
 

@@ -51,7 +51,8 @@ describe("GhostSwap.fuse", function()
     assert.is_true(reg.attrs.REG_TimeVariant)
     -- Swapper ... BrowLift come from the engine's knob table (the generated block), in its order.
     assert.are.same({ "ColorSpace", "SourcePhoto", "Target", "TrackIds", "TargetPhoto", "Swapper", "Model",
-                      "Enhance", "ColorMatch", "OverrideMatte", "Erode", "Feather", "BrowLift", "CacheFolder", "Executable",
+                      "Enhance", "ColorMatch", "OverrideMatte", "Erode", "Feather", "BrowLift", "Occlusion", "Layers",
+                      "Holdout", "CacheFolder", "Executable",
                       "Input" },
                     rt.input_ids)
     assert.are.same({ "Output", "Matte" }, rt.output_ids)
@@ -87,7 +88,7 @@ describe("GhostSwap.fuse", function()
       targets = { reference_photos = {}, track_ids = {}, all = false },
       swapper = { name = "morph", enhance = false },
       color = { colorspace = "ACEScg", match = 1 },
-      matte = { layer = "ghost.matte" },
+      matte = { layer = "ghost.matte", occlusion = "off", layers = "" },
       host = { name = "fusion", node = "GhostSwap1" },
     }, job)
     local text = read(dir .. "/GhostSwap1/job.1002.json")
@@ -104,7 +105,8 @@ describe("GhostSwap.fuse", function()
     local job = json.decode(read(dir .. "/GhostSwap1/job.0007.json"))
     assert.are.equal("lin_rec709", job.color.colorspace)
     assert.are.equal(0.25, job.color.match)
-    assert.are.same({ erode = 3, feather = 1.5, brow_lift = 1.0, layer = "ghost.matte" }, job.matte)
+    assert.are.same({ erode = 3, feather = 1.5, brow_lift = 1.0, layer = "ghost.matte", occlusion = "off",
+                      layers = "" }, job.matte)
     assert.are.same({ 0, 3 }, job.targets.track_ids)
     assert.are.equal("7", job.frames)
     assert.truthy(rt.commands[1]:find("'--frames' '7'", 1, true))
