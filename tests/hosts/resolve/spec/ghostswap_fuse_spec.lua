@@ -53,7 +53,7 @@ describe("GhostSwap.fuse", function()
     assert.are.same({ "ColorSpace", "SourcePhoto", "Target", "TrackIds", "TargetPhoto", "Swapper", "Model",
                       "Enhance", "ColorMatch", "OverrideMatte", "Erode", "Feather", "BrowLift", "Occlusion", "Layers",
                       "Holdout", "CacheFolder", "Executable",
-                      "Input" },
+                      "Input", "HoldoutMatte" },
                     rt.input_ids)
     assert.are.same({ "Output", "Matte" }, rt.output_ids)
     local labels = {}
@@ -96,6 +96,16 @@ describe("GhostSwap.fuse", function()
     assert.truthy(text:find('"erode": null', 1, true))
     assert.truthy(text:find('"track_ids": []', 1, true))
     assert.truthy(text:find('é\'s \\"best\\".jpg', 1, true), "non-ASCII passes through as UTF-8")
+  end)
+
+  it("writes a connected holdout matte beside the plate and names it in the job", function()
+    rt.values.HoldoutMatte = { fake = "roto" }
+    run_frame(rt, 1002)
+    assert.are.equal(2, #rt.puts)
+    assert.are.equal(dir .. "/GhostSwap1/holdout/holdout.1002.exr", rt.puts[2].path)
+    assert.are.equal(rt.values.HoldoutMatte, rt.puts[2].image)
+    local job = json.decode(read(dir .. "/GhostSwap1/job.1002.json"))
+    assert.are.equal(dir .. "/GhostSwap1/holdout/holdout.####.exr", job.matte.holdout)
   end)
 
   it("sends the chosen colour space and matte overrides", function()
