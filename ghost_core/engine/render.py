@@ -30,6 +30,7 @@ from ghost_core.console import check_cancelled, progress, report
 from ghost_core.engine.appearance import Appearances
 from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import FaceCrop, cut_face
+from ghost_core.engine.layers import layer_channels
 from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.summary import RenderSummary
 from ghost_core.errors import OutputError, TrackFileError, UsageError
@@ -138,8 +139,6 @@ def render_digest(renderer: Renderer) -> str:
 
 def write_options(settings: ShotSettings) -> WriteOptions:
     """The output layout: the final matte, then the --layers channels."""
-    from ghost_core.engine.layers import layer_channels
-
     extra = layer_channels(settings.layers, settings.layer_prefix, settings.matte_name)
     return WriteOptions(matte_name=settings.matte_name, extra_layers=tuple(extra.values()))
 
