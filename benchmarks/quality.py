@@ -130,8 +130,21 @@ def colour_rows(work: Path) -> list[dict[str, Any]]:
             for phase, amount in (("before", "0"), ("after", "1")):
                 out = work / f"{stem}_{label}_{phase}.exr"
                 code = ghostswap(
-                    ["-q", "render", "--plate", str(plate), "--source", str(source), "--out", str(out),
-                     "--swapper", "morph", "--color-match", amount, "--overwrite"]
+                    [
+                        "-q",
+                        "render",
+                        "--plate",
+                        str(plate),
+                        "--source",
+                        str(source),
+                        "--out",
+                        str(out),
+                        "--swapper",
+                        "morph",
+                        "--color-match",
+                        amount,
+                        "--overwrite",
+                    ]
                 )
                 if code != 0:
                     raise SystemExit(f"render failed ({code}) on {name} with the {label} source")
@@ -140,12 +153,163 @@ def colour_rows(work: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="ghostswap-quality-") as tmp:
-        rows = colour_rows(Path(tmp))
+# ---------------------------------------------------------------------------------------- occlusion
+
+OCC_SHOT = ("video/dance.mp4", 18)  # clip, frames: the shot the occluders are pasted on
+OCC_HAND_TEXTURE = "faces/aligned224/source2.png"  # the hand's skin comes from another photo
+# occluder -> frames (0-based) it covers; glasses are on every frame (a static occluder)
+OCCLUDERS = {"bar": (4, 5, 6), "disc": (9, 10, 11), "hand": (13, 14, 15), "glasses": tuple(range(18))}
+OFFLINE = ["--swapper", "morph", "--detector", "retinaface", "--landmarker", "mesh"]
+
+
+def _clip(path: str, count: int) -> list[np.ndarray]:
+    cap = cv2.VideoCapture(str(ASSETS / path))
+    frames = []
+    while len(frames) < count:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        frames.append(bgr[..., ::-1].astype(np.float32) / 255.0)
+    cap.release()
+    return frames
+
+
+def _hand_mask(size: int) -> np.ndarray:
+    """A hand silhouette (palm, four fingers, thumb) on a size×size canvas, fingers up."""
+    canvas = np.zeros((100, 100), np.uint8)
+    cv2.ellipse(canvas, (50, 68), (24, 26), 0, 0, 360, 1, -1)
+    for x, top in ((31, 18), (44, 8), (57, 10), (69, 22)):
+        cv2.rectangle(canvas, (x - 5, top + 5), (x + 5, 62), 1, -1)
+        cv2.circle(canvas, (x, top + 5), 5, 1, -1)
+    cv2.line(canvas, (30, 72), (10, 48), 1, 11)
+    return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_NEAREST).astype(bool)
+
+
+def _occluder(
+    name: str, kps: np.ndarray, shape: tuple[int, int], texture: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(mask, model-space colour image) of one occluder placed by the face's key points."""
+    eyes, mouth = kps[:2], kps[3:]
+    eye_dist = float(np.linalg.norm(eyes[1] - eyes[0]))
+    centre = kps.mean(0)
+    mask = np.zeros(shape, np.uint8)
+    colour = np.zeros((*shape, 3), np.float32)
+    if name == "bar":
+        half = np.array([1.6, 1.3]) * eye_dist
+        cv2.line(
+            mask,
+            tuple((centre - half).astype(int)),
+            tuple((centre + half).astype(int)),
+            1,
+            int(0.45 * eye_dist),
+        )
+        colour[:] = (0.15, 0.35, 0.75)
+    elif name == "disc":
+        cv2.circle(mask, tuple(mouth.mean(0).astype(int)), int(0.55 * eye_dist), 1, -1)
+        colour[:] = (0.12, 0.12, 0.12)
+    elif name == "hand":
+        size = int(2.0 * eye_dist)
+        hand = _hand_mask(size)
+        x0, y0 = (mouth.mean(0) - (0.7 * size, 0.45 * size)).astype(int)
+        ys, xs = np.nonzero(hand)
+        ok = (ys + y0 >= 0) & (ys + y0 < shape[0]) & (xs + x0 >= 0) & (xs + x0 < shape[1])
+        mask[ys[ok] + y0, xs[ok] + x0] = 1
+        colour[:] = cv2.resize(texture, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    else:  # glasses: two dark rims and a bridge that follow the eyes
+        r = int(0.38 * eye_dist)
+        for eye in eyes:
+            cv2.circle(mask, tuple(eye.astype(int)), r, 1, max(2, int(0.1 * eye_dist)))
+        cv2.line(
+            mask,
+            tuple((eyes[0] + (r, 0)).astype(int)),
+            tuple((eyes[1] - (r, 0)).astype(int)),
+            1,
+            max(2, int(0.08 * eye_dist)),
+        )
+        colour[:] = (0.05, 0.04, 0.04)
+    return mask.astype(bool), colour
+
+
+def _render(plate: str, track: str, out: str, occlusion: str) -> None:
+    code = ghostswap(
+        ["-q", "render", "--plate", plate, "--source", str(ASSETS / SOURCE), "--track", track, "--out", out,
+         "--occlusion", occlusion, "--layers", "occlusion", "--overwrite", *OFFLINE]
+    )  # fmt: skip
+    if code != 0:
+        raise SystemExit(f"render failed ({code}) on {plate}")
+
+
+def _track(plate: str, track: str) -> dict[int, np.ndarray]:
+    code = ghostswap(
+        ["-q", "track", "--plate", plate, "--source", str(ASSETS / SOURCE), "--out", track, *OFFLINE]
+    )
+    if code != 0:
+        raise SystemExit(f"track failed ({code}) on {plate}")
+    doc = json.loads(Path(track).read_text())
+    first = doc["tracks"][0]
+    return {f: np.array(k, np.float32) for f, k in zip(first["frames"], first["smoothed_kps"], strict=True)}
+
+
+def _planes(path: Path, *names: str) -> list[np.ndarray]:
+    buf = oiio.ImageBuf(str(path))
+    pixels = buf.get_pixels(oiio.FLOAT)
+    channels = list(buf.spec().channelnames)
+    return [pixels[..., channels.index(n)] for n in names]
+
+
+def occlusion_rows(work: Path) -> dict[str, Any]:
+    """IoU of ghost.occlusion with pasted occluders, occluder pixels kept, matte lost on the clean shot."""
+    view = _view()
+    frames = _clip(*OCC_SHOT)
+    texture = _load_model_space(OCC_HAND_TEXTURE)[120:190, 50:174]  # cheeks and chin of another face
+    clean = work / "clean"
+    clean.mkdir()
+    for i, rgb in enumerate(frames):
+        _write_plate(clean / f"plate.{1001 + i:04d}.exr", rgb, view)
+    kps = _track(str(clean / "plate.####.exr"), str(clean / "track.json"))
+    renders = {}
+    for occ in ("off", "auto"):
+        _render(
+            str(clean / "plate.####.exr"), str(clean / "track.json"), str(clean / occ / "o.####.exr"), occ
+        )
+        renders[occ] = sum(float(_planes(clean / occ / f"o.{f}.exr", "ghost.matte")[0].sum()) for f in kps)
+    rows: dict[str, Any] = {"clean_matte_lost": 1.0 - renders["auto"] / renders["off"], "occluders": []}
+    for name, on in OCCLUDERS.items():
+        shot = work / name
+        shot.mkdir()
+        masks = {}
+        for i, rgb in enumerate(frames):
+            f = 1001 + i
+            if i in on and f in kps:
+                mask, colour = _occluder(name, kps[f], rgb.shape[:2], texture)
+                rgb = np.where(mask[..., None], colour, rgb)
+                masks[f] = mask
+            _write_plate(shot / f"plate.{f:04d}.exr", rgb, view)
+        plate, track = str(shot / "plate.####.exr"), str(shot / "track.json")
+        _track(plate, track)
+        row: dict[str, Any] = {"occluder": name, "frames": len(masks)}
+        for phase, occ in (("before", "off"), ("after", "auto")):
+            out = shot / occ / "o.####.exr"
+            _render(plate, track, str(out), occ)
+            inter = union = kept = over = 0
+            for f, mask in masks.items():
+                (occlusion,) = _planes(shot / occ / f"o.{f}.exr", "ghost.occlusion")
+                hull = _planes(shot / "off" / f"o.{f}.exr", "ghost.matte")[0] > 0  # where the swap paints
+                found = (occlusion > 0.5) & hull if occ == "auto" else np.zeros_like(hull)
+                truth = mask & hull
+                inter += int((found & truth).sum())
+                union += int((found | truth).sum())
+                a = oiio.ImageBuf(str(shot / occ / f"o.{f}.exr")).get_pixels(oiio.HALF)[..., :3]
+                b = oiio.ImageBuf(str(shot / f"plate.{f}.exr")).get_pixels(oiio.HALF)[..., :3]
+                same = (a.view(np.uint16) == b.view(np.uint16)).all(-1)
+                kept += int((same & truth).sum())
+                over += int(truth.sum())
+            row[phase] = {"iou": inter / max(union, 1), "kept": kept / max(over, 1), "pixels": over}
+        rows["occluders"].append(row)
+    return rows
+
+
+def _print_colour(rows: list[dict[str, Any]]) -> None:
     print("colour match (morph swapper; before = --color-match 0, after = default 1)")
     heads = ("dE_ring", 15), ("(plate)", 7), ("dE_face", 15), ("sat", 13), ("neg", 9)
     print(f"{'plate':<20} {'source':<7} " + " ".join(f"{h:>{w}}" for h, w in heads))
@@ -157,8 +321,40 @@ def main() -> None:
             f"{b['dE_face']:6.2f} -> {a['dE_face']:5.2f} {b['sat']:5.2f} -> {a['sat']:4.2f} "
             f"{b['neg']:3d} -> {a['neg']:2d}"
         )
+
+
+def _print_occlusion(rows: dict[str, Any]) -> None:
+    print(f"occlusion ({OCC_SHOT[0]}, {OCC_SHOT[1]} frames, morph; before = --occlusion off, after = auto)")
+    print(f"{'occluder':<10} {'frames':>6} {'face px':>8} {'IoU':>14} {'kept bit-exact':>16}")
+    for r in rows["occluders"]:
+        b, a = r["before"], r["after"]
+        print(
+            f"{r['occluder']:<10} {r['frames']:>6} {a['pixels']:>8} {b['iou']:6.2f} -> {a['iou']:4.2f} "
+            f"{b['kept']:7.1%} -> {a['kept']:6.1%}"
+        )
+    print(f"clean shot: matte lost with occlusion auto {rows['clean_matte_lost']:.2%} (target < 1 %)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--only", choices=("colour", "occlusion"), help="run one section")
+    parser.add_argument("--work", metavar="DIR", help="keep the plates and renders in DIR (must not exist)")
+    args = parser.parse_args()
+    figures: dict[str, Any] = {}
+    if args.work:
+        Path(args.work).mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="ghostswap-quality-") as scratch:
+        tmp = args.work or scratch
+        if args.only in (None, "colour"):
+            figures["colour"] = colour_rows(Path(tmp))
+            _print_colour(figures["colour"])
+        if args.only in (None, "occlusion"):
+            (Path(tmp) / "occlusion").mkdir()
+            figures["occlusion"] = occlusion_rows(Path(tmp) / "occlusion")
+            _print_occlusion(figures["occlusion"])
     if args.json:
-        Path(args.json).write_text(json.dumps({"colour": rows}, indent=2))
+        Path(args.json).write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ def paste_face(
     color: ColorPath,
     gain: float = 1.0,
     origin: tuple[int, int] = (0, 0),
+    holdout: np.ndarray | None = None,
 ) -> PastedFace:
     """Composite one swapped face over `plate_rgb` (H×W×3 float32 scene-linear), inside its footprint only.
 
@@ -68,6 +69,8 @@ def paste_face(
     the face footprint, not the frame size. Resampling is `warp_to_box`'s: bilinear with a zero
     border, area-filtered when the face is smaller on the plate than in the crop. Non-finite crop
     values (a NaN plate leaking into the network's view) count as 0 so D stays finite.
+    `holdout` (same rows and columns as `plate_rgb`, 0..1) is subtracted from the pasted matte:
+    where it is 1 the matte is 0 and the plate's bits come through.
     """
     if plate_rgb.ndim != 3 or plate_rgb.shape[2] != 3:
         raise ValueError(f"paste_face: plate must be H×W×3, got shape {plate_rgb.shape}")
@@ -85,6 +88,8 @@ def paste_face(
         return PastedFace(np.zeros((h, w, 3), np.float32), np.zeros((h, w), np.float32), box)
 
     matte = paste_matte(matte_crop, local.inverse, local_box)
+    if holdout is not None:
+        matte = np.maximum(matte - holdout[y : y + h, x : x + w], 0.0, out=matte)
     out = np.array(plate_rgb[y : y + h, x : x + w], np.float32, copy=True)
     rows, cols = np.flatnonzero(matte.any(1)), np.flatnonzero(matte.any(0))
     if rows.size == 0:

@@ -193,6 +193,28 @@ class ShotSettings:
         "ghost.matte", job="matte.layer", kind="str", cli="--matte-name", metavar="LAYER",
         stage="render", commands=("render",), help="EXR channel of the feathered matte",
     )
+    occlusion: str = knob(
+        "off", job="matte.occlusion", kind="choice", cli="--occlusion", stage="render",
+        choices=("off", "auto"), host=True, label="occlusion",
+        help="keep occluders (hands, microphones, glasses) out of the matte: auto estimates them from "
+        "the shot itself (no download), off uses the landmark hull only",
+    )
+    layers: str = knob(
+        "", job="matte.layers", kind="str", cli="--layers", metavar="LIST", stage="render",
+        commands=("render",), host=True, label="matte layers",
+        help="extra matte layers to write: comma list of occlusion, skin, brows, eyes, nose, mouth or "
+        "all; NAME=CHANNEL renames one (default: none, only the final matte)",
+    )
+    layer_prefix: str = knob(
+        "ghost.", job="matte.layer_prefix", kind="str", cli="--layer-prefix", metavar="PREFIX",
+        stage="render", commands=("render",), help="channel prefix of the --layers mattes",
+    )
+    holdout: str | None = knob(
+        None, job="matte.holdout", kind="str", cli="--holdout", metavar="PATTERN|CHANNEL", stage="render",
+        nullable=True, commands=("render",), host=True, label="holdout",
+        help="matte subtracted from the final matte: an EXR sequence (holdout.####.exr, its A channel) "
+        "or a channel of the plate (e.g. roto.A)",
+    )
     batch: int = knob(
         8, job="runtime.batch", kind="int", cli="--batch", metavar="N", minimum=1,
         commands=("render",), help="frames per swapper call",

@@ -15,6 +15,7 @@ import numpy as np
 
 from ghost_core.color_match import match_skin
 from ghost_core.composite import paste_face
+from ghost_core.engine import mattes
 from ghost_core.faces.align import crop_footprint
 from ghost_core.io.exr import Frame
 from ghost_core.matte import face_mask
@@ -23,18 +24,24 @@ SKIN_MATTE = 0.99  # matte value from which a crop pixel counts as the face's sk
 
 
 def compose_frame(
-    renderer: Any, plate: Frame, faces: list[tuple[Any, np.ndarray]]
-) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
-    """Returns (new RGB over the union box, full-frame matte, box origin (x, y)) for `write_frame`."""
+    renderer: Any, plate: Frame, faces: list[tuple[Any, np.ndarray]], frame: int | None = None
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int], dict[str, np.ndarray]]:
+    """(new RGB over the union box, full-frame matte, box origin (x, y), extra layers) for `write_frame`.
+
+    `frame` is the plate's frame number, for a holdout sequence.
+    """
     height, width = plate.height, plate.width
     boxes = [crop_footprint(job.crop.alignment, height, width) for job, _ in faces]
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
     work = np.array(plate.rgba_source()[y0:y1, x0:x1, :3], np.float32, copy=True)
     matte = np.zeros((height, width), np.float32)
+    layers = mattes.frame_layers(renderer, plate)
+    holdout = mattes.frame_holdout(renderer, plate, frame)
     marks = renderer.landmarker.landmarks(np.stack([swap for _, swap in faces]))
     for (job, swap), landmarks in zip(faces, marks, strict=True):
         crop_matte = face_mask(landmarks, job.task.mask)
+        crop_matte = mattes.shape_matte(renderer, job, landmarks, crop_matte, layers, swap.shape[0])
         if renderer.settings.color_match > 0:
             skin = (crop_matte >= SKIN_MATTE).astype(np.float32)  # the matte's solid interior
             swap = match_skin(swap, job.crop.seen, skin, renderer.settings.color_match)
@@ -47,9 +54,10 @@ def compose_frame(
             job.color,
             job.task.gain,
             origin=(x0, y0),
+            holdout=None if holdout is None else holdout[y0:y1, x0:x1],
         )
         bx, by, bw, bh = pasted.box
         work[by - y0 : by - y0 + bh, bx - x0 : bx - x0 + bw] = pasted.rgb
         region = matte[by : by + bh, bx : bx + bw]
         np.maximum(region, pasted.matte, out=region)
-    return work, matte, (x0, y0)
+    return work, matte, (x0, y0), layers.by_channel()

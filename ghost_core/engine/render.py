@@ -27,8 +27,10 @@ import numpy as np
 
 from ghost_core.color import ColorPath
 from ghost_core.console import check_cancelled, progress, report
+from ghost_core.engine.appearance import Appearances
 from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import FaceCrop, cut_face
+from ghost_core.engine.layers import layer_channels
 from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.summary import RenderSummary, SkippedFace
 from ghost_core.errors import OutputError, TrackFileError, UsageError
@@ -62,6 +64,7 @@ class Renderer:
     identities: list[object]  # one per source person, as `swapper.prepare` made it
     landmarker: Landmarker
     colours: Colours
+    appearances: Appearances = field(default_factory=Appearances)  # per track, for occlusion
 
 
 @dataclass
@@ -137,12 +140,18 @@ def render_digest(renderer: Renderer) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def write_options(settings: ShotSettings) -> WriteOptions:
+    """The output layout: the final matte, then the --layers channels."""
+    extra = layer_channels(settings.layers, settings.layer_prefix, settings.matte_name)
+    return WriteOptions(matte_name=settings.matte_name, extra_layers=tuple(extra.values()))
+
+
 def render(renderer: Renderer, frames: Frames) -> RenderSummary:
     """Render exactly `frames` (see `requested_frames`); finished frames with this digest are skipped."""
     settings, plan = renderer.settings, renderer.plan
     frames = list(frames)
     src, dst = check_output(settings, plan, frames)
-    options = WriteOptions(matte_name=settings.matte_name)
+    options = write_options(settings)
     digest = render_digest(renderer)
     provenance = _provenance(renderer)
     wanted = {"ghost:render_digest": digest}
@@ -309,7 +318,7 @@ def _write_one(
             tally.faceless.append(f)
         write_frame(path, plate, metadata=metadata, options=options)
     else:
-        rgb, matte, origin = compose_frame(renderer, plate, faces)
+        rgb, matte, origin, layers = compose_frame(renderer, plate, faces, f)
         x0, y0 = origin
         before = plate.rgba_source()[y0 : y0 + rgb.shape[0], x0 : x0 + rgb.shape[1], :3]
         if np.array_equal(rgb, before):  # the swap left every pixel as it was: say so, matte nothing
@@ -318,6 +327,15 @@ def _write_one(
             metadata["faces"] = 0
             write_frame(path, plate, metadata=metadata, options=options)
         else:
-            write_frame(path, plate, rgba=rgb, matte=matte, origin=origin, metadata=metadata, options=options)
+            write_frame(
+                path,
+                plate,
+                rgba=rgb,
+                matte=matte,
+                origin=origin,
+                metadata=metadata,
+                options=options,
+                layers=layers,
+            )
             tally.faces += len(faces)
     tally.written += 1

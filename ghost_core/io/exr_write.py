@@ -37,6 +37,7 @@ class WriteOptions:
 
     matte_name: str = "ghost.matte"
     matte_format: str = "half"
+    extra_layers: tuple[str, ...] = ()  # further matte channels after the matte (occlusion, regions)
     keep_lossy_compression: bool = False
 
 
@@ -84,7 +85,7 @@ def output_layout(
     options: WriteOptions | None = None,
     with_matte: bool = True,
 ) -> tuple[list[str], list[str]]:
-    """Output channel names and pixel types: input channels, A added if absent, then the matte layer."""
+    """Output channel names and pixel types: input channels, A added if absent, then the matte layers."""
     options = options or WriteOptions()
     names, formats = list(channel_names), list(formats)
     if ALPHA_CHANNEL not in names:
@@ -95,6 +96,11 @@ def output_layout(
         if options.matte_name in names:
             raise OutputError(f"input already has a channel {options.matte_name}; choose another matte name")
         names.append(options.matte_name)
+        formats.append(options.matte_format)
+    for name in options.extra_layers:
+        if name in names:
+            raise OutputError(f"input already has a channel {name}; choose another --layers name or prefix")
+        names.append(name)
         formats.append(options.matte_format)
     return names, formats
 
@@ -162,6 +168,7 @@ def write_frame(
     metadata: Mapping[str, MetadataValue] | None = None,
     options: WriteOptions | None = None,
     matte_path: Path | None = None,
+    layers: Mapping[str, np.ndarray] | None = None,
 ) -> None:
     """Atomically write the output frame.
 
@@ -170,6 +177,7 @@ def write_frame(
     full-frame `matte` (H×W, 0..1) is above 0. Everywhere else the input's native bits are kept.
     The matte becomes the `options.matte_name` layer, or its own single-channel file at
     `matte_path` (written first, so a finished main frame implies a finished matte).
+    `layers` fills the `options.extra_layers` channels (H×W each; a layer not given is written as 0).
     """
     options = options or WriteOptions()
     if rgba is not None and matte is None:
@@ -192,6 +200,8 @@ def write_frame(
             _store_colour(buffer, i, fmt, frame, name, rgba, box, mask, mask_full)
         elif name == options.matte_name and matte_path is None:
             buffer[..., i] = matte
+        elif name in options.extra_layers:
+            buffer[..., i] = (layers or {}).get(name, 0.0)
         else:
             _store(buffer, i, frame.plane(name), fmt, native)
 

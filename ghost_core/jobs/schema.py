@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ghost_core.errors import InputError
+from ghost_core.holdout import is_file_spec
 from ghost_core.knobs import JOB_SCHEMA, JOB_VERSION, Knob, ShotSettings, knob_fields, out_of_range
 
 SCHEMA = JOB_SCHEMA
@@ -162,9 +163,7 @@ def parse_job(data: Any, base: Path, origin: str = "job") -> Job:
                 if key not in fields:
                     continue  # other top-level keys are handled above
             elif key not in fields:
-                raise InputError(
-                    f"{origin}: unknown key {section}.{key}; known: {', '.join(sorted(fields))}"
-                )
+                raise InputError(f"{origin}: unknown key {section}.{key}; known: {', '.join(sorted(fields))}")
             name, knob = fields[key]
             values[name] = _value(knob, item, origin)
 
@@ -175,6 +174,8 @@ def parse_job(data: Any, base: Path, origin: str = "job") -> Job:
             values[name] = _resolve(base, values[name])
         elif knob.kind == "paths" and name in values:
             values[name] = [_resolve(base, p) for p in values[name]]
+    if isinstance(values.get("holdout"), str) and is_file_spec(values["holdout"]):
+        values["holdout"] = _resolve(base, values["holdout"])  # a plate channel name stays as given
 
     cache = data.get("cache")
     root = node = None

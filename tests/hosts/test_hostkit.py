@@ -401,6 +401,9 @@ def test_a_new_host_knob_reaches_nuke(vendored_copy: vendor.Plugins) -> None:
         "brow_lift": 1.0,
         "test_knob": 1.25,
         "layer": "ghost.matte",
+        "occlusion": "off",
+        "layers": "",
+        "holdout": None,
     }
     assert probe["off"] == {
         "erode": None,
@@ -408,6 +411,9 @@ def test_a_new_host_knob_reaches_nuke(vendored_copy: vendor.Plugins) -> None:
         "brow_lift": None,
         "test_knob": None,
         "layer": "ghost.matte",
+        "occlusion": "off",
+        "layers": "",
+        "holdout": None,
     }
     gizmo = vendored_copy.gizmo.read_text(encoding="utf-8")
     assert f'addUserKnob {{7 test_knob l "test knob" t "{help_text}" R 0 2}}' in gizmo
@@ -463,6 +469,9 @@ def test_a_new_host_knob_reaches_blender(vendored_copy: vendor.Plugins) -> None:
         "brow_lift": None,
         "test_knob": 1.25,
         "layer": "ghost.matte",
+        "occlusion": "off",
+        "layers": "",
+        "holdout": None,
     }
     assert job["swapper"] == {"name": "auto", "model": None, "enhance": False}
 

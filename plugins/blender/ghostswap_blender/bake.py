@@ -16,7 +16,7 @@ import bpy
 
 from . import compat, engine_knobs, nodegroup, plate, runner
 from . import ghostswap_hostkit as hostkit
-from .jobfile import BakeRequest, build_job, node_dir, plate_pattern, write_job
+from .jobfile import BakeRequest, build_job, holdout_pattern, node_dir, plate_pattern, write_job
 from .props import ENGINE_KNOBS, GhostSwapSettings, preferences
 
 JOB_NAME = "job.json"
@@ -87,6 +87,10 @@ def prepare(context: bpy.types.Context) -> Prepared:
         request.first,
         request.last,
     )
+    if settings.holdout_image is not None:  # the connected roto wins over a typed holdout path
+        held = holdout_pattern(request.cache_root, request.node)
+        plate.write_plate(context.scene, settings.holdout_image, held, request.first, request.last)
+        hostkit.put_job_value(job, "matte.holdout", str(held))
     job_path = write_job(node_dir(request.cache_root, request.node) / JOB_NAME, job)
     return Prepared(job_path, job, exe, request.first, request.last, written)
 

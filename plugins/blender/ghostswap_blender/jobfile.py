@@ -32,6 +32,11 @@ def plate_pattern(cache_root: str | Path, node: str) -> Path:
     return node_dir(cache_root, node) / "plate" / PLATE_PATTERN
 
 
+def holdout_pattern(cache_root: str | Path, node: str) -> Path:
+    """The holdout input's frames, written like the plate (the engine reads their alpha)."""
+    return node_dir(cache_root, node) / "holdout" / PLATE_PATTERN
+
+
 @dataclass
 class BakeRequest:
     """Everything a bake needs, gathered from the Blender UI (or a test) before any file is written."""

@@ -24,6 +24,7 @@ class GHOSTSWAP_PT_panel(bpy.types.Panel):
         layout = self.layout
         layout.prop(settings, "node_name")
         layout.template_ID(settings, "plate", open="image.open")
+        layout.template_ID(settings, "holdout_image", open="image.open")
         layout.prop(settings, "source")
         layout.prop(settings, "more_sources")
         rows = engine_knobs.panel_rows(ENGINE_KNOBS)

@@ -72,6 +72,11 @@ class GhostSwapSettings(bpy.types.PropertyGroup):
         type=bpy.types.Image,
         description="The plate (image sequence, movie or still) whose face is replaced",
     )
+    holdout_image: PointerProperty(
+        name="Holdout image",
+        type=bpy.types.Image,
+        description="Optional roto (image sequence or still): its alpha is kept out of the face matte",
+    )
     source: StringProperty(name="Source photo", subtype="FILE_PATH", description="Photo of the new face")
     more_sources: StringProperty(
         name="More photos", default="", description="More photos of the same person, separated by ';'"

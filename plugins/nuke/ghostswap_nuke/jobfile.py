@@ -57,6 +57,10 @@ class CacheLayout:
         return self._fill(spec.SOURCE_TEMPLATE)
 
     @property
+    def holdout_pattern(self) -> str:
+        return self._fill(spec.HOLDOUT_TEMPLATE)
+
+    @property
     def job_path(self) -> str:
         return os.path.join(self.node_dir, "job.json")
 
@@ -140,6 +144,12 @@ def build_job(
     hostkit.put_job_value(job, "matte.layer", spec.MATTE_LAYER)
     job["host"] = {"name": "nuke", "version": host_version, "node": layout.node}
     return job
+
+
+def set_holdout(job: Dict[str, Any], pattern: Optional[str]) -> None:
+    """A connected holdout input wins over the typed holdout knob: the job names its frames."""
+    if pattern:
+        hostkit.put_job_value(job, "matte.holdout", pattern)
 
 
 def write_job(job: Mapping[str, Any], path: str) -> str:

@@ -55,6 +55,9 @@ def create_node() -> Any:
     try:
         plate = nuke.nodes.Input(name=spec.INPUTS[0])
         source = nuke.nodes.Input(name=spec.INPUTS[1])
+        holdout = nuke.nodes.Input(name=spec.INPUTS[2])
+        write_holdout = nuke.nodes.Write(name=spec.WRITE_HOLDOUT, file_type="exr", channels="rgba")
+        write_holdout.setInput(0, holdout)
         write_source = nuke.nodes.Write(name=spec.WRITE_SOURCE, file_type="exr", channels="rgb")
         write_source.setInput(0, source)
         write_plate = nuke.nodes.Write(name=spec.WRITE_PLATE, file_type="exr", channels="rgba")
@@ -108,8 +111,22 @@ def write_plate(node: Any, values: Dict[str, Any], layout: jobfile.CacheLayout) 
     nuke.execute(writer, first, last)
 
 
+def write_holdout(
+    node: Any, values: Dict[str, Any], layout: jobfile.CacheLayout, write: bool
+) -> Optional[str]:
+    """The holdout input's frames as EXRs (its alpha is the roto); None when nothing is connected."""
+    if node.input(2) is None:
+        return None
+    if write:
+        writer = node.node(spec.WRITE_HOLDOUT)
+        writer["file"].setValue(layout.holdout_pattern)
+        os.makedirs(os.path.dirname(layout.holdout_pattern), exist_ok=True)
+        nuke.execute(writer, int(values["frame_first"]), int(values["frame_last"]))
+    return layout.holdout_pattern
+
+
 def prepare_job(node: Any, write: bool = True) -> Dict[str, Any]:
-    """Write the plate (and source still), then the job file; returns {job, path, values}."""
+    """Write the plate (source still, holdout), then the job file; returns {job, path, values}."""
     values = knob_values(node)
     layout = _layout(node, values)
     first = int(values["frame_first"])
@@ -118,6 +135,7 @@ def prepare_job(node: Any, write: bool = True) -> Dict[str, Any]:
         write_plate(node, values, layout)
     sources = _sources(node, values, layout, first, write)
     job = jobfile.build_job(values, layout, sources, nuke.NUKE_VERSION_STRING)
+    jobfile.set_holdout(job, write_holdout(node, values, layout, write))
     return {"job": job, "path": jobfile.write_job(job, layout.job_path), "values": values, "layout": layout}
 
 
@@ -176,6 +194,7 @@ def refresh(node: Any) -> bool:
         layout = _layout(node, values)
         sources = _sources(node, values, layout, int(values["frame_first"]), False)
         job = jobfile.build_job(values, layout, sources)
+        jobfile.set_holdout(job, write_holdout(node, values, layout, False))
         fd, path = tempfile.mkstemp(prefix="ghostswap-check-", suffix=".json")
         os.close(fd)
         try:

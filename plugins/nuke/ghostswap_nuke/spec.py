@@ -18,7 +18,8 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 from ghostswap_nuke import ghostswap_hostkit as hostkit
 
 NODE_CLASS = "GhostSwap"
-INPUTS = ("plate", "source")  # input 0, input 1 (source is optional when photos are given)
+# input 0, 1, 2: source is optional when photos are given; holdout (a roto in alpha) is optional
+INPUTS = ("plate", "source", "holdout")
 SOURCE_PHOTO_KNOBS = ("source_photo1", "source_photo2", "source_photo3")
 TARGET_MODES = ("only face", "by track id", "all faces", "reference photo")
 COLORSPACES = ("scene_linear", "ACEScg", "lin_rec709", "Linear Rec.709 (sRGB)", "ACES2065-1")
@@ -29,6 +30,7 @@ NOT_BAKED = "GhostSwap: not baked"
 # Internal node names the Python looks up.
 WRITE_PLATE = "Write_plate"
 WRITE_SOURCE = "Write_source"
+WRITE_HOLDOUT = "Write_holdout"
 READ_CACHE = "Read_cache"
 SHUFFLE_MATTE = "Shuffle_matte"
 SWITCH_BAKED = "Switch_baked"
@@ -38,6 +40,7 @@ READ_TEMPLATE = "[value parent.ghost_output]"
 CACHE_TEMPLATE = "{cache_root}/{node}/{params_hash}/swap.####.exr"
 PLATE_TEMPLATE = "{cache_root}/{node}/plate/plate.####.exr"
 SOURCE_TEMPLATE = "{cache_root}/{node}/source/source.exr"
+HOLDOUT_TEMPLATE = "{cache_root}/{node}/holdout/holdout.####.exr"
 
 BAKE_SCRIPT = "import ghostswap_nuke; ghostswap_nuke.bake(nuke.thisNode())"
 FARM_SCRIPT = "import ghostswap_nuke; ghostswap_nuke.farm_bake(nuke.thisNode())"
@@ -229,12 +232,14 @@ def gizmo_text(version: str = "13.0 v1", knobs: Optional[List[Knob]] = None) -> 
     `knobs` defaults to KNOBS; scripts/vendor_hostkit.py passes `build_knobs(table)`.
     """
     knobs = KNOBS if knobs is None else knobs
-    lines = ["version " + version, "Gizmo {", " inputs 2", " tile_color 0x7f3fbfff"]
+    lines = ["version " + version, "Gizmo {", " inputs 3", " tile_color 0x7f3fbfff"]
     lines.append(" knobChanged " + _nk_string(KNOB_CHANGED))
     lines += [_user_knob(k) for k in knobs]
     lines += [v for v in (_knob_value(k) for k in knobs) if v]
     lines.append("}")
     body = [
+        ("Input", [("inputs", "0"), ("name", INPUTS[2]), ("number", "2")]),
+        ("Write", [("file", '""'), ("file_type", "exr"), ("channels", "rgba"), ("name", WRITE_HOLDOUT)]),
         ("Input", [("inputs", "0"), ("name", INPUTS[1]), ("number", "1")]),
         ("Write", [("file", '""'), ("file_type", "exr"), ("channels", "rgb"), ("name", WRITE_SOURCE)]),
         ("Input", [("inputs", "0"), ("name", INPUTS[0]), ("number", "0")]),

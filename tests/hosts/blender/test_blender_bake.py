@@ -92,7 +92,15 @@ def test_bake_runs_ghostswap_bake_with_the_job_in_the_cache_folder(baked: Baked)
     assert job["cache"] == {"root": str(baked.cache_root), "node": NODE}
     # every host knob of the engine's table lands at its job path (model/enhance: the defaults)
     assert job["swapper"] == {"name": "morph", "model": None, "enhance": False}
-    assert job["matte"] == {"erode": None, "feather": None, "brow_lift": None, "layer": "ghost.matte"}
+    assert job["matte"] == {
+        "erode": None,
+        "feather": None,
+        "brow_lift": None,
+        "layer": "ghost.matte",
+        "occlusion": "off",
+        "layers": "",
+        "holdout": None,
+    }
     assert job["color"]["colorspace"] == baked.report["working_space"] == "Linear Rec.709"
     assert Path(job["color"]["ocio"]).name == "config.ocio" and Path(job["color"]["ocio"]).is_file()
     assert job["matte"]["layer"] == "ghost.matte"
@@ -201,3 +209,48 @@ def test_saved_scene_renders_without_the_extension(baked: Baked) -> None:
         "frames": [1001, 1004],
     }
     _assert_matches_engine(out, baked.report["last_output"], "rgba")
+
+
+def test_a_holdout_image_is_written_and_subtracts_from_the_matte(baked: Baked) -> None:
+    plain_pattern = str(next((baked.cache_root / NODE).glob("*/swap.1002.exr"))).replace("1002", "####")
+    plain, names = pixels(frame(plain_pattern, 1002))
+    matte = plain[..., names.index("ghost.matte")]
+    ys, xs = np.nonzero(matte > 0.9)
+    box = (slice(int(ys.mean()) - 5, int(ys.mean()) + 5), slice(int(xs.mean()) - 5, int(xs.mean()) + 5))
+    roto_dir = baked.tmp / "roto"
+    roto_dir.mkdir()
+    roto = np.zeros((*matte.shape, 4), np.float32)
+    roto[box] = 1.0
+    for f in FRAMES:
+        spec = oiio.ImageSpec(roto.shape[1], roto.shape[0], 4, oiio.FLOAT)
+        out = oiio.ImageOutput.create(str(roto_dir / f"roto.{f}.exr"))
+        assert out is not None and out.open(str(roto_dir / f"roto.{f}.exr"), spec)
+        out.write_image(roto)
+        out.close()
+    unset = ("GHOSTSWAP_EXE", "GHOSTSWAP_CACHE", "GHOSTSWAP_CACHE_ROOT", "GHOSTSWAP_FARM_MANAGER", "OCIO")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    resources = baked.tmp / "user resources 2"
+    resources.mkdir()
+    env["BLENDER_USER_RESOURCES"] = str(resources)
+    env["GHOSTSWAP_TEST_HOLDOUT"] = str(roto_dir / "roto.1001.exr")
+    cache_root = baked.tmp / "holdout cache"
+    run_bpy(
+        baked.python,
+        "bake_scene.py",
+        str(build_zip(baked.tmp / "zip2")),
+        str(frame(baked.plate, 1001)),
+        str(PHOTO),
+        baked.exe,
+        str(cache_root),
+        str(baked.tmp / "out2"),
+        str(baked.tmp / "shot2.blend"),
+        str(baked.tmp / "bake_report2.json"),
+        env=env,
+    )
+    job = json.loads((cache_root / NODE / "job.json").read_text())
+    assert job["matte"]["holdout"] == str(cache_root / NODE / "holdout" / "plate.####.exr")
+    assert (cache_root / NODE / "holdout" / "plate.1004.exr").is_file()
+    (held_frame,) = (cache_root / NODE).glob("*/swap.1002.exr")
+    held, names = pixels(held_frame)
+    assert np.all(held[..., names.index("ghost.matte")][box] == 0)
+    assert held[..., names.index("ghost.matte")].sum() < matte.sum()

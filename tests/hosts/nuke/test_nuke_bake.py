@@ -106,7 +106,15 @@ def test_the_job_file_says_exactly_what_the_knobs_say(baked: dict[str, Any]) -> 
         "targets": {"reference_photos": [], "track_ids": [], "all": False},
         "swapper": {"name": "morph", "model": None, "enhance": False},
         "color": {"colorspace": "scene_linear", "ocio": None, "match": 1.0},
-        "matte": {"erode": None, "feather": None, "brow_lift": None, "layer": "ghost.matte"},
+        "matte": {
+            "erode": None,
+            "feather": None,
+            "brow_lift": None,
+            "layer": "ghost.matte",
+            "occlusion": "off",
+            "layers": "",
+            "holdout": None,
+        },
         "pose": {"warn_yaw": 45.0, "max_yaw": 65.0},
         "host": {"name": "nuke", "version": "15.1v3", "node": "GhostSwap1"},
     }
@@ -242,3 +250,36 @@ def test_cancel_stops_the_bake(baked: dict[str, Any]) -> None:
         fake_nuke.cancel_bake = False
     assert "cancelled" in other["status"].value()
     assert other.node("Switch_baked")["which"].value() == 0
+
+
+def test_a_connected_holdout_is_written_and_subtracts_from_the_matte(baked: dict[str, Any]) -> None:
+    import ghostswap_nuke
+
+    tmp = baked["tmp"] / "holdout"
+    tmp.mkdir()
+    plain = _pixels(baked["summary"]["output"].replace("####", "1002"))
+    names = _channels(baked["summary"]["output"].replace("####", "1002"))
+    matte = plain[..., names.index("ghost.matte")]
+    ys, xs = np.nonzero(matte > 0.9)
+    box = (slice(int(ys.mean()) - 5, int(ys.mean()) + 5), slice(int(xs.mean()) - 5, int(xs.mean()) + 5))
+    roto = np.zeros((*matte.shape, 4), np.float32)
+    roto[box] = 1.0
+    for f in range(FIRST, LAST + 1):
+        spec = oiio.ImageSpec(roto.shape[1], roto.shape[0], 4, oiio.FLOAT)
+        out = oiio.ImageOutput.create(str(tmp / f"roto.{f}.exr"))
+        assert out is not None and out.open(str(tmp / f"roto.{f}.exr"), spec)
+        out.write_image(roto)
+        out.close()
+    fake_nuke.reset(script=str(baked["tmp"] / "shot.nk"), first=FIRST, last=LAST)
+    group = _make_node(baked["tmp"], baked["plate"], baked["exe"])
+    group.setInput(2, fake_nuke.nodes.Read(file=str(tmp / "roto.####.exr"), first=FIRST, last=LAST))
+    summary = ghostswap_nuke.bake(group)
+    assert summary is not None, fake_nuke.messages
+    node_dir = baked["tmp"] / "cache" / "GhostSwap1"
+    job = json.loads((node_dir / "job.json").read_text())
+    assert job["matte"]["holdout"] == str(node_dir / "holdout" / "holdout.####.exr")
+    assert (node_dir / "holdout" / "holdout.1004.exr").is_file()
+    assert summary["output"] != baked["summary"]["output"], "the holdout is part of the cache key"
+    held = _pixels(summary["output"].replace("####", "1002"))
+    assert np.all(held[..., names.index("ghost.matte")][box] == 0)
+    assert held[..., names.index("ghost.matte")].sum() < matte.sum()

@@ -109,18 +109,19 @@ def test_gizmo_layout_one_output_named_inputs_and_the_read_on_the_cache_template
     nodes = _gizmo_nodes(text)
     assert [cls for cls, _ in nodes].count("Output") == 1
     inputs = {k["name"]: k["number"] for cls, k in nodes if cls == "Input"}
-    assert inputs == {"plate": "0", "source": "1"}
+    assert inputs == {"plate": "0", "source": "1", "holdout": "2"}
     reads = [k for cls, k in nodes if cls == "Read"]
     assert len(reads) == 1 and reads[0]["name"] == spec.READ_CACHE
     assert reads[0]["file"] == '"\\[value parent.ghost_output]"'
     assert "ghost_output" in _user_knobs(text)
     names = {k["name"] for _, k in nodes}
-    internal = {spec.WRITE_PLATE, spec.WRITE_SOURCE, spec.READ_CACHE, spec.SHUFFLE_MATTE, spec.SWITCH_BAKED}
+    internal = {spec.WRITE_PLATE, spec.WRITE_SOURCE, spec.WRITE_HOLDOUT, spec.READ_CACHE, spec.SHUFFLE_MATTE}
+    internal.add(spec.SWITCH_BAKED)
     assert internal <= names
     for cls, knobs in nodes:
         unknown = set(knobs) - BUILTIN_KNOBS - {"inputs", "number", "channels", "on_error", "raw"}
         assert not unknown, f"{cls} sets knobs the fake Nuke does not know: {unknown}"
-    assert re.search(r"^ inputs 2$", text, flags=re.M)
+    assert re.search(r"^ inputs 3$", text, flags=re.M)
 
 
 def test_the_python_built_group_has_the_gizmo_knobs_and_nodes(nuke: object) -> None:
@@ -130,7 +131,7 @@ def test_the_python_built_group_has_the_gizmo_knobs_and_nodes(nuke: object) -> N
     text = GIZMO.read_text(encoding="utf-8")
     assert set(group.user_knobs) == _user_knobs(text)
     assert {n.name() for n in group.children} == {k["name"] for _, k in _gizmo_nodes(text)}
-    assert [n.name() for n in group.children if n.Class() == "Input"] == ["plate", "source"]
+    assert [n.name() for n in group.children if n.Class() == "Input"] == ["plate", "source", "holdout"]
     assert group["knobChanged"].value() == ghostswap_nuke.spec.KNOB_CHANGED
     assert group.node("Read_cache")["file"].value() == ghostswap_nuke.spec.READ_TEMPLATE
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -37,6 +38,11 @@ try:
     settings = scene.ghostswap
     settings.node_name = "GhostSwap"
     settings.plate = plate
+    if os.environ.get("GHOSTSWAP_TEST_HOLDOUT"):  # a roto sequence for the holdout input
+        holdout = bpy.data.images.load(os.environ["GHOSTSWAP_TEST_HOLDOUT"])
+        holdout.source = "SEQUENCE"
+        holdout.colorspace_settings.name = "Non-Color"
+        settings.holdout_image = holdout
     settings.source = photo
     settings.swapper = "morph"
     result = bpy.ops.ghostswap.bake()

@@ -51,8 +51,9 @@ describe("GhostSwap.fuse", function()
     assert.is_true(reg.attrs.REG_TimeVariant)
     -- Swapper ... BrowLift come from the engine's knob table (the generated block), in its order.
     assert.are.same({ "ColorSpace", "SourcePhoto", "Target", "TrackIds", "TargetPhoto", "Swapper", "Model",
-                      "Enhance", "ColorMatch", "WarnYaw", "MaxYaw", "OverrideMatte", "Erode", "Feather", "BrowLift", "CacheFolder", "Executable",
-                      "Input" },
+                      "Enhance", "ColorMatch", "WarnYaw", "MaxYaw", "OverrideMatte", "Erode", "Feather", "BrowLift", "Occlusion", "Layers",
+                      "Holdout", "CacheFolder", "Executable",
+                      "Input", "HoldoutMatte" },
                     rt.input_ids)
     assert.are.same({ "Output", "Matte" }, rt.output_ids)
     local labels = {}
@@ -88,7 +89,7 @@ describe("GhostSwap.fuse", function()
       swapper = { name = "morph", enhance = false },
       color = { colorspace = "ACEScg", match = 1 },
       pose = { warn_yaw = 45, max_yaw = 65 },
-      matte = { layer = "ghost.matte" },
+      matte = { layer = "ghost.matte", occlusion = "off", layers = "" },
       host = { name = "fusion", node = "GhostSwap1" },
     }, job)
     local text = read(dir .. "/GhostSwap1/job.1002.json")
@@ -98,6 +99,16 @@ describe("GhostSwap.fuse", function()
     assert.truthy(text:find('é\'s \\"best\\".jpg', 1, true), "non-ASCII passes through as UTF-8")
   end)
 
+  it("writes a connected holdout matte beside the plate and names it in the job", function()
+    rt.values.HoldoutMatte = { fake = "roto" }
+    run_frame(rt, 1002)
+    assert.are.equal(2, #rt.puts)
+    assert.are.equal(dir .. "/GhostSwap1/holdout/holdout.1002.exr", rt.puts[2].path)
+    assert.are.equal(rt.values.HoldoutMatte, rt.puts[2].image)
+    local job = json.decode(read(dir .. "/GhostSwap1/job.1002.json"))
+    assert.are.equal(dir .. "/GhostSwap1/holdout/holdout.####.exr", job.matte.holdout)
+  end)
+
   it("sends the chosen colour space and matte overrides", function()
     rt.values.ColorSpace, rt.values.OverrideMatte, rt.values.Target, rt.values.TrackIds = 1, 1, 2, "0, 3"
     rt.values.ColorMatch = 0.25
@@ -105,7 +116,8 @@ describe("GhostSwap.fuse", function()
     local job = json.decode(read(dir .. "/GhostSwap1/job.0007.json"))
     assert.are.equal("lin_rec709", job.color.colorspace)
     assert.are.equal(0.25, job.color.match)
-    assert.are.same({ erode = 3, feather = 1.5, brow_lift = 1.0, layer = "ghost.matte" }, job.matte)
+    assert.are.same({ erode = 3, feather = 1.5, brow_lift = 1.0, layer = "ghost.matte", occlusion = "off",
+                      layers = "" }, job.matte)
     assert.are.same({ 0, 3 }, job.targets.track_ids)
     assert.are.equal("7", job.frames)
     assert.truthy(rt.commands[1]:find("'--frames' '7'", 1, true))

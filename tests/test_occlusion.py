@@ -1,0 +1,106 @@
+"""The occlusion estimate, region masks, layer names and the holdout, each on a synthetic case."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from ghost_core.color import ColorPath, load_config
+from ghost_core.composite import paste_face
+from ghost_core.engine.layers import layer_channels
+from ghost_core.errors import UsageError
+from ghost_core.faces.align import Alignment
+from ghost_core.faces.landmarks import FaceMeshLandmarker
+from ghost_core.faces.regions import region_masks
+from ghost_core.occlusion import build_appearance, estimate, similarity
+from tests.shots import ASSETS
+
+
+@pytest.fixture(scope="module")
+def mesh() -> FaceMeshLandmarker:
+    return FaceMeshLandmarker()
+
+
+def _face(n: int = 1) -> np.ndarray:
+    bgr = cv2.imread(str(ASSETS / "faces" / "aligned224" / f"target{n}.png"))
+    return bgr[..., ::-1].astype(np.float32) / 255.0
+
+
+def _shifted(crop: np.ndarray, dx: float, dy: float, light: float) -> np.ndarray:
+    m = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
+    moved = cv2.warpAffine(crop, m, (224, 224), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return np.clip(moved * light, 0.0, 1.0)
+
+
+def test_similarity_recovers_a_known_transform() -> None:
+    pts = np.random.default_rng(0).uniform(0, 224, (40, 2))
+    a = np.deg2rad(7.0)
+    truth = np.array([[1.1 * np.cos(a), -1.1 * np.sin(a), 5.0], [1.1 * np.sin(a), 1.1 * np.cos(a), -3.0]])
+    moved = pts @ truth[:, :2].T + truth[:, 2]
+    assert np.allclose(similarity(pts, moved), truth, atol=1e-9)
+
+
+def test_disc_on_one_frame_is_found(mesh: FaceMeshLandmarker) -> None:
+    face = _face()
+    shots = [
+        _shifted(face, dx, dy, g)
+        for dx, dy, g in [(0, 0, 1), (2, -1, 0.95), (-2, 1, 1.05), (1, 2, 1), (-1, -2, 0.9)]
+    ]
+    disc = np.zeros((224, 224), np.uint8)
+    cv2.circle(disc, (150, 150), 22, 1, -1)
+    occluded = shots[3].copy()
+    occluded[disc > 0] = (0.1, 0.3, 0.8)
+    crops = [*shots[:3], occluded, shots[4]]
+    marks = mesh.landmarks(np.stack(crops))
+    appearance = build_appearance(crops, marks)
+    found = estimate(appearance, occluded, marks[3])
+    iou = ((found > 0.5) & (disc > 0)).sum() / ((found > 0.5) | (disc > 0)).sum()
+    assert iou > 0.8, iou
+    assert np.all(found[disc > 0] == 1.0), "the occluder itself must be exactly 1 (final matte exactly 0)"
+    assert (estimate(appearance, shots[1], marks[1]) > 0.5).mean() < 0.01, "a clean frame has no occluder"
+
+
+def test_regions_lie_where_the_features_are(mesh: FaceMeshLandmarker) -> None:
+    marks = mesh.landmarks(_face()[None])[0]
+    regions = region_masks(marks)
+    assert set(regions) == {"skin", "brows", "eyes", "nose", "mouth"}
+    centres = {n: np.argwhere(m > 0).mean(0) for n, m in regions.items()}  # (row, col)
+    assert centres["brows"][0] < centres["eyes"][0] < centres["nose"][0] < centres["mouth"][0]
+    assert abs(centres["nose"][1] - 112) < 15 and abs(centres["mouth"][1] - 112) < 15
+    assert not (regions["skin"] * regions["eyes"]).any(), "eyes are not skin"
+    assert regions["skin"].sum() > 5 * regions["eyes"].sum()
+
+
+def test_layer_names_are_configurable() -> None:
+    assert layer_channels("", "ghost.", "ghost.matte") == {}
+    assert layer_channels("occlusion, mouth=roto.mouth", "x.", "ghost.matte") == {
+        "occlusion": "x.occlusion",
+        "mouth": "roto.mouth",
+    }
+    assert len(layer_channels("all", "ghost.", "ghost.matte")) == 6
+    with pytest.raises(UsageError, match="unknown layer"):
+        layer_channels("hair", "ghost.", "ghost.matte")
+    with pytest.raises(UsageError, match="used twice"):
+        layer_channels("skin=ghost.matte", "ghost.", "ghost.matte")
+
+
+def test_holdout_subtracts_from_the_pasted_matte() -> None:
+    color = ColorPath.create(load_config("ocio://studio-config-latest"), "ACEScg")
+    alignment = Alignment(np.array([[1.0, 0.0, -20.0], [0.0, 1.0, -10.0]]), pose=2)
+    plate = np.full((260, 270, 3), 0.18, np.float32)
+    seen = color.to_model(plate[10:234, 20:244], clip=True)
+    swap = np.clip(seen + 0.2, 0, 1).astype(np.float32)
+    crop_matte = np.zeros((224, 224), np.float32)
+    crop_matte[30:190, 30:190] = 1.0
+    holdout = np.zeros(plate.shape[:2], np.float32)
+    holdout[100:140, 100:140] = 1.0
+    holdout[60:80, 60:80] = 0.25
+    plain = paste_face(plate, swap, seen, alignment, crop_matte, color)
+    held = paste_face(plate, swap, seen, alignment, crop_matte, color, holdout=holdout)
+    x, y, w, h = held.box
+    expect = np.maximum(plain.matte - holdout[y : y + h, x : x + w], 0.0)
+    assert np.array_equal(held.matte, expect)
+    inside = held.rgb[100 - y : 140 - y, 100 - x : 140 - x]
+    assert np.array_equal(inside, plate[100:140, 100:140]), "held-out pixels are the plate's"
+    assert not np.array_equal(plain.rgb[100 - y : 140 - y, 100 - x : 140 - x], plate[100:140, 100:140])
