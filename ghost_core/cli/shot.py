@@ -9,6 +9,7 @@ from typing import Any
 
 from ghost_core.errors import UsageError
 from ghost_core.executors.base import EXECUTORS
+from ghost_core.io.plate import check_plate
 from ghost_core.knobs import SWAPPERS, Knob, ShotSettings, knob_fields
 
 # Job sections whose CLI options are shown as one group in --help.
@@ -111,6 +112,7 @@ def _track(args: argparse.Namespace) -> dict[str, Any]:
     out = args.out or settings.track
     if not out:
         raise UsageError("give --out TRACKFILE (or --job FILE)")
+    check_plate(settings.plate, settings.frames)  # before any model loads
     return track_command(replace(settings, track=None), out)
 
 
@@ -120,6 +122,8 @@ def _render(args: argparse.Namespace) -> dict[str, Any]:
     settings = _settings(args, args.out)
     if args.job and not args.track and settings.track and not Path(settings.track).is_file():
         settings = replace(settings, track=None)  # not tracked yet: analyse in memory, as without a job
+    # Before any model loads; without a track file the whole shot is analysed, so all of it is read.
+    check_plate(settings.plate, settings.frames if settings.track else None)
     options = ExecutorOptions(args.executor, args.address, args.workers, args.chunk)
     return open_executor(options).render(settings)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ghost_core.console import log
+from ghost_core.io.plate import check_plate
 from ghost_core.io.sequence import FramePattern, resolve_frames
 from ghost_core.jobs.cache import ResolvedJob, resolve_job
 from ghost_core.jobs.schema import Job
@@ -47,6 +48,7 @@ def bake(job: Job | ResolvedJob, frames: str | None = None, shot: Any = None) ->
     if frames is not None:
         settings = replace(settings, frames=frames)
     started = time.perf_counter()
+    check_plate(settings.plate)  # the whole shot may be re-tracked: every frame, before models load
     if shot is None:
         shot = Shot(settings)
     else:  # a warm Shot (same photos and models) may last have served another plate
