@@ -42,11 +42,18 @@ def gradient_rgba(height: int = H, width: int = W) -> np.ndarray:
     return np.stack(planes, axis=2).astype(np.float16)
 
 
-def write_exr(path: Path, pixels: np.ndarray, names: Sequence[str] = ("R", "G", "B", "A")) -> Path:
-    """One single-part scanline EXR (half, ZIP) with the given channels."""
+def write_exr(
+    path: Path,
+    pixels: np.ndarray,
+    names: Sequence[str] = ("R", "G", "B", "A"),
+    attributes: dict[str, str] | None = None,
+) -> Path:
+    """One single-part scanline EXR (half, ZIP) with the given channels and string attributes."""
     spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[2], oiio.HALF)
     spec.channelnames = tuple(names)
     spec.attribute("compression", "zip")
+    for key, value in (attributes or {}).items():
+        spec.attribute(key, value)
     out = oiio.ImageOutput.create(str(path))
     assert out is not None and out.open(str(path), spec), oiio.geterror()
     assert out.write_image(pixels), out.geterror()
