@@ -81,10 +81,27 @@ def _file_problem(what: str, path: str) -> Problem | None:
     return Problem(what, shown(path) or path, reason) if reason else None
 
 
-def _plate_problems(settings: ShotSettings) -> tuple[list[Problem], int]:
-    """Missing and unreadable plate frames (headers only); returns the problems and the frame count."""
+def host_writes_plate(job: Job) -> bool:
+    """True when the plate lives in the job's cache node folder: a host (Nuke, Blender) writes it there
+    when it bakes, and asks `job check` where results go before that, so "not there yet" is no error."""
+    if not job.cache_root:
+        return False
+    from ghost_core.jobs.cache import safe_node_name
+
+    node_dir = os.path.join(shown(job.cache_root) or "", safe_node_name(job.cache_node or "ghostswap"))
+    plate = shown(job.settings.plate) or ""
+    return os.path.commonpath([node_dir, plate]) == node_dir
+
+
+def _plate_problems(settings: ShotSettings, host_written: bool = False) -> tuple[list[Problem], int]:
+    """Missing and unreadable plate frames (headers only); returns the problems and the frame count.
+
+    With `host_written`, a plate of which no frame exists yet is not a problem (see host_writes_plate).
+    """
     pattern = FramePattern.parse(shown(settings.plate) or settings.plate)
     where = pattern.display()
+    if host_written and not (pattern.discover() if pattern.is_sequence else pattern.path(None).exists()):
+        return [], 0
     if not pattern.is_sequence:
         problem = _file_problem("plate", pattern.text)
         frames: list[int | None] = [] if problem else [None]
@@ -189,7 +206,8 @@ def _model_problems(settings: ShotSettings) -> list[Problem]:
 def check_job(job: Job, job_file: str | os.PathLike[str] | None = None) -> JobCheck:
     """Every input of `job` checked; the summary says where the results go when the photos allow."""
     s = job.settings
-    problems, frame_count = _plate_problems(s)
+    host_written = host_writes_plate(job)
+    problems, frame_count = _plate_problems(s, host_written)
     photos = [("source photo", p) for group in s.sources for p in group]
     photos += [("target photo", p) for p in s.targets]
     photo_problems = [p for p in (_file_problem(what, path) for what, path in photos) if p]
@@ -211,6 +229,7 @@ def check_job(job: Job, job_file: str | os.PathLike[str] | None = None) -> JobCh
         "job": shown(source) if source is not None else "job",
         "plate": shown(s.plate),
         "plate_frames": frame_count,
+        "plate_written_by_host": host_written,
         "output": shown(output),
         "track_file": shown(track_file),
         "track_file_exists": bool(track_file and Path(track_file).is_file()),

@@ -111,3 +111,25 @@ def test_a_complete_job_passes_and_prints_normalised_paths(
     assert code == 0 and summary["problems"] == []
     assert summary["output"] == str(tmp_path / "out" / "swap.####.exr")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_plate_the_host_writes_into_its_cache_is_not_missing_before_the_first_bake(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nuke and Blender write the plate into <cache>/<node>/plate/ when they bake, and ask
+    `job check` where the results go before that: not written yet is not an error there."""
+    job = write_job(
+        tmp_path / "cache" / "Ghost_Swap_1" / "job.json",
+        plate=str(tmp_path / "cache" / "Ghost_Swap_1" / "plate" / "plate.####.exr"),
+        frames="1001-1002",
+        cache={"root": str(tmp_path / "cache"), "node": "Ghost Swap/1"},
+    )
+    code, out, err = run_main(["--json", "job", "check", str(job)], capsys)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["plate_written_by_host"] is True and summary["plate_frames"] == 0
+    assert summary["output"].startswith(str(tmp_path / "cache" / "Ghost_Swap_1" / summary["params_hash"]))
+
+    write_sequence(tmp_path / "cache" / "Ghost_Swap_1" / "plate", frames=(1001,))  # half written
+    code, out, _ = run_main(["job", "check", str(job)], capsys)
+    assert code == InputError.exit_code and "1 of 2 frames missing: 1002" in out
