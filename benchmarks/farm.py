@@ -39,8 +39,8 @@ def render_local(settings, tf, out: Path) -> dict[str, float]:
     started = time.perf_counter()
     summary = LocalExecutor().render(replace(settings, out=str(out / "swap.####.exr")), tf)
     wall = time.perf_counter() - started
-    frames = summary["written"]
-    return {"steady_s_per_frame": summary["seconds"] / frames, "end_to_end_s_per_frame": wall / frames}
+    frames = summary.written
+    return {"steady_s_per_frame": summary.seconds / frames, "end_to_end_s_per_frame": wall / frames}
 
 
 def render_ray(settings, tf, out: Path, workers: int, chunk: int) -> dict[str, float]:
@@ -51,9 +51,10 @@ def render_ray(settings, tf, out: Path, workers: int, chunk: int) -> dict[str, f
     executor = RayExecutor(ExecutorOptions("ray", workers=workers, chunk=chunk))
     summary = executor.render(replace(settings, out=str(out / "swap.####.exr")), tf)
     wall = time.perf_counter() - started
-    frames = summary["written"]
-    assert frames == len(tf.frames) and summary["workers"] == workers, summary
-    steady = summary["seconds"] - summary["seconds_to_first_worker"]
+    frames = summary.written
+    assert summary.farm is not None and summary.farm.seconds_to_first_worker is not None, summary
+    assert frames == len(tf.frames) and summary.farm.workers == workers, summary
+    steady = summary.seconds - summary.farm.seconds_to_first_worker
     return {
         "steady_s_per_frame": steady / frames,
         "end_to_end_s_per_frame": wall / frames,

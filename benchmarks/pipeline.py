@@ -82,8 +82,8 @@ class Timed:
 
 
 def measure(plate: str, folder: Path, source: str, batch: int) -> dict[str, float]:
-    from ghost_core.engine.render import Renderer, render
-    from ghost_core.engine.shot import Shot, plan_from_trackfile
+    from ghost_core.engine.render import render, requested_frames
+    from ghost_core.engine.shot import Shot
     from ghost_core.knobs import ShotSettings
 
     settings = ShotSettings(
@@ -117,20 +117,13 @@ def measure(plate: str, folder: Path, source: str, batch: int) -> dict[str, floa
     track_seconds = time.perf_counter() - started - timed.seconds
     timed.seconds, timed.faces = 0.0, 0
     settings.out = str(folder / "out" / "swap.####.exr")
-    renderer = Renderer(
-        settings,
-        plan_from_trackfile(tf, settings),
-        shot.swapper,
-        shot.identities,
-        shot.landmarker,
-        shot.colours,
-    )
+    renderer = shot.renderer(settings, tf)
     render_module.read_frame = clocked(render_module.read_frame)
     render_module.write_frame = clocked(render_module.write_frame)
     started = time.perf_counter()
-    summary = render(renderer)
+    summary = render(renderer, requested_frames(settings))
     total = time.perf_counter() - started
-    frames = summary["written"]
+    frames = summary.written
     return {
         "frames": frames,
         "faces": timed.faces,

@@ -280,3 +280,16 @@ def clip_region(region: Region | None, height: int, width: int) -> Region:
     if x1 <= x0 or y1 <= y0:
         raise UsageError(f"region {region} lies outside the {width}x{height} image; give x,y,w,h inside it")
     return (x0, y0, x1 - x0, y1 - y0)
+
+
+@functools.lru_cache(maxsize=1)
+def texture_path() -> ColorPath:
+    """Linear Rec.709 <-> the sRGB texture encoding (GHOST's model space), from the built-in config.
+
+    For work that needs the light of a model-space crop whatever the plate's space is: the morph
+    swapper's shading match and the skin colour match. Always available (no $OCIO needed).
+    """
+    source, texture = MODEL_SPACE_BUILTIN
+    config = load_config(source)
+    return ColorPath(config, resolve_colorspace(config, "lin_rec709"), resolve_colorspace(config, texture))
+

@@ -9,9 +9,10 @@ the plate plus the network's change,
     out = plate·(1 − m) + (plate + D)·m = plate + m·D
 
 so wherever the network left the face alone (D = 0) or the matte is 0 the plate's own values
-come through, and the writer keeps its bits there. Inside the matte, a plate pixel with any
-non-finite channel (NaN/Inf) has no light to add the change to: the whole pixel takes the swap's
-own value lin(swap) instead (outside the matte it stays as it was).
+come through, and the writer keeps its bits there. The change is clamped so that it never makes a
+channel negative that was not negative on the plate (`out >= min(plate, 0)`). Inside the matte,
+a plate pixel with any non-finite channel (NaN/Inf) has no light to add the change to: the
+whole pixel takes the swap's own value lin(swap) instead (outside the matte it stays as it was).
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ def paste_face(
     with np.errstate(invalid="ignore", over="ignore"):
         mixed *= weight
         mixed += plate
+        # The swap never takes light below zero where the plate had none below it: the change is
+        # clamped, the plate's own negatives (and values above 1) pass through as they were.
+        np.maximum(mixed, np.minimum(plate, 0.0), out=mixed)
     np.copyto(out[r0:r1, c0:c1], mixed, where=weight > 0)  # matte 0: the plate's bits, whatever D is
     if not np.isfinite(plate).all():
         broken = (weight[..., 0] > 0) & ~np.isfinite(plate).all(-1)

@@ -45,6 +45,13 @@ class InputError(GhostSwapError):
     exit_code = 3
 
 
+class TrackFileError(InputError):
+    """A track file that is damaged, too new, or belongs to another shot, photos or frame size.
+
+    One class so hosts and farm wrappers can tell "re-run `ghostswap track`" apart from a missing plate.
+    """
+
+
 class ModelError(GhostSwapError):
     """A model that is not installed, does not verify, or does not match its architecture."""
 

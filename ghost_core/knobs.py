@@ -7,15 +7,21 @@ job schema and its messages (`jobs/schema.py`), the cache-key and track-hash fie
 hosts' knob file (`ghostswap knobs --json`, vendored into each adapter) are all derived from it.
 Adding a knob means adding one field here and using it where it acts.
 
-This module is standard library only and imports nothing else of GhostSwap, so every layer
+Besides the standard library it imports only the registries of swappers, detectors and
+landmarkers (their choices and help; strings, no model code), so every layer above those
 (CLI, jobs, engine, service, executors) may depend on it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from ghost_core.faces import LANDMARKERS
+from ghost_core.faces.detectors import DETECTORS
+from ghost_core.swappers import SWAPPERS as SWAPPER_REGISTRY
 
 KNOBS_SCHEMA = "ghostswap.knobs"
 KNOBS_VERSION = 1
@@ -26,13 +32,14 @@ JOB_VERSION = 1
 # What a knob holds; the job schema and the CLI parse each kind the same way.
 Kind = Literal["str", "path", "int", "float", "bool", "choice", "frames", "paths", "ints", "photo_groups"]
 # Where a knob acts:
-#   "track"  - decides the shot analysis (in the track-file hash; recorded by the track file)
+#   "track"  - decides the shot analysis: in the track-file hash, and recorded in the track file
+#              (photos by sha256), so the render digest covers it through the track's own digest
 #   "both"   - decides the analysis and the render (track hash and render digest)
 #   "render" - render only (render digest, not the track hash: changing it never re-tracks)
 #   None     - where or how the work runs, not what a finished frame looks like
 Stage = Literal["track", "both", "render"] | None
 
-SWAPPERS = ("auto", "ghost", "morph")
+SWAPPERS = SWAPPER_REGISTRY.names()
 BACKENDS = ("auto", "onnxruntime", "torch")
 
 
@@ -48,8 +55,9 @@ class Knob:
     stage: Stage = None
     nullable: bool = False  # null / not given means "the engine chooses" (e.g. GHOST's per-track mask)
     choices: tuple[str, ...] = ()
-    minimum: float | None = None
+    minimum: float | None = None  # hard limits: the CLI and the job schema refuse values outside
     maximum: float | None = None
+    soft_range: tuple[float, float] | None = None  # slider range a host shows (values outside still work)
     commands: tuple[str, ...] = ("track", "render")  # which commands take the CLI option
     host: bool = False  # offered as a control in the host adapters
     label: str = ""  # short UI label for hosts (default: the field name with spaces)
@@ -91,7 +99,7 @@ class ShotSettings:
         help="plate EXRs: shot.####.exr (or one file)",
     )
     sources: list[list[str]] = knob(
-        job="sources", kind="photo_groups", cli="--source", metavar="IMG", stage="both",
+        job="sources", kind="photo_groups", cli="--source", metavar="IMG", stage="track",
         help="photo(s) of one new face; repeat --source for more people "
         "(ghost averages the identity of a person's photos, morph uses the first)",
     )
@@ -121,7 +129,7 @@ class ShotSettings:
     )
     swapper: str = knob(
         "auto", job="swapper.name", kind="choice", cli="--swapper", stage="both", choices=SWAPPERS,
-        host=True, help="auto (default): ghost when its weights are installed, else morph",
+        host=True, help=SWAPPER_REGISTRY.help_text("auto"),
     )
     model: str | None = knob(
         None, job="swapper.model", kind="str", cli="--model", metavar="NAME", stage="both",
@@ -133,11 +141,11 @@ class ShotSettings:
     )
     detector: str = knob(
         "auto", job="analysis.detector", kind="str", cli="--detector", stage="track",
-        help="auto (default), scrfd, retinaface or a .onnx SCRFD file",
+        help=DETECTORS.help_text("auto"),
     )
     landmarker: str = knob(
-        "auto", job="analysis.landmarker", kind="str", cli="--landmarker", stage="track",
-        help="auto (default), 106 or mesh",
+        "auto", job="analysis.landmarker", kind="choice", cli="--landmarker", stage="track",
+        choices=LANDMARKERS.names(), help=LANDMARKERS.help_text("auto"),
     )
     colorspace: str | None = knob(
         None, job="color.colorspace", kind="str", cli="--colorspace", metavar="NAME", stage="both",
@@ -147,19 +155,25 @@ class ShotSettings:
         None, job="color.ocio", kind="path", cli="--ocio", metavar="CONFIG", stage="both",
         nullable=True, help="OCIO config (default: $OCIO, then built-in)",
     )
+    color_match: float = knob(
+        1.0, job="color.match", kind="float", cli="--color-match", metavar="AMOUNT", stage="render",
+        minimum=0.0, maximum=1.0, host=True, label="colour match",
+        help="match the swapped skin's colour to the plate face it replaces (0 off, 1 full)",
+    )
     erode: int | None = knob(
         None, job="matte.erode", kind="int", cli="--erode", metavar="PX", stage="render",
-        nullable=True, minimum=-64, maximum=64, host=True, label="matte erode", host_default=0,
+        nullable=True, soft_range=(-32, 32), host=True, label="matte erode", host_default=0,
         help="erode (negative: dilate) the matte, in crop pixels (default: GHOST's per track)",
     )
     feather: float | None = knob(
         None, job="matte.feather", kind="float", cli="--feather", metavar="SCALE", stage="render",
-        nullable=True, minimum=0.0, maximum=10.0, host=True, label="matte feather", host_default=1.0,
+        nullable=True, minimum=0.0, soft_range=(0.0, 4.0), host=True, label="matte feather",
+        host_default=1.0,
         help="multiply GHOST's matte blur sigmas (default: GHOST's per track)",
     )
     brow_lift: float | None = knob(
         None, job="matte.brow_lift", kind="float", cli="--brow-lift", metavar="FACTOR",
-        stage="render", nullable=True, minimum=0.0, maximum=5.0, host=True, label="brow lift",
+        stage="render", nullable=True, minimum=0.0, soft_range=(0.0, 3.0), host=True, label="brow lift",
         host_default=1.0, help="eyebrow expansion factor of the matte hull (default: GHOST's)",
     )
     matte_name: str = knob(
@@ -183,14 +197,37 @@ class ShotSettings:
     )
 
 
+def out_of_range(knob: Knob, value: Any) -> str | None:
+    """Why `value` is not allowed for `knob` (choices, hard limits), or None when it is."""
+    if value is None:
+        return None
+    if knob.choices and value not in knob.choices:
+        return f"must be one of {', '.join(knob.choices)}, not {value!r}"
+    if knob.minimum is not None and value < knob.minimum:
+        return f"must be at least {knob.minimum:g}, not {value!r}"
+    if knob.maximum is not None and value > knob.maximum:
+        return f"must be at most {knob.maximum:g}, not {value!r}"
+    return None
+
+
 def knob_fields() -> list[tuple[str, Knob]]:
     """(ShotSettings field name, Knob) in declaration order."""
     return [(f.name, f.metadata["knob"]) for f in dataclasses.fields(ShotSettings)]
 
 
+def _field(name: str) -> dataclasses.Field[Any]:
+    return next(f for f in dataclasses.fields(ShotSettings) if f.name == name)
+
+
+def is_required(name: str) -> bool:
+    """True for fields every shot must give (the plate and the source photos)."""
+    f = _field(name)
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
 def field_default(name: str) -> Any:
-    """The engine's default of a field (a fresh list for list fields)."""
-    f = next(f for f in dataclasses.fields(ShotSettings) if f.name == name)
+    """The engine's default of a field (a fresh list for list fields; None when required)."""
+    f = _field(name)
     if f.default is not dataclasses.MISSING:
         return f.default
     if f.default_factory is not dataclasses.MISSING:
@@ -224,6 +261,7 @@ def knob_table() -> dict[str, Any]:
                 "choices": list(k.choices),
                 "minimum": k.minimum,
                 "maximum": k.maximum,
+                "soft_range": list(k.soft_range) if k.soft_range else None,
                 "stage": k.stage,
                 "pixels": k.pixels,
                 "host": k.host,
@@ -239,3 +277,26 @@ def knob_table() -> dict[str, Any]:
         "job_version": JOB_VERSION,
         "knobs": rows,
     }
+
+
+_STAGE_WORDS = {"track": "re-tracks", "both": "re-tracks, re-renders", "render": "re-renders", None: "—"}
+
+
+def knob_markdown() -> str:
+    """The docs/jobs.md table of every knob (a test keeps the docs equal to this)."""
+    lines = [
+        "| job key | CLI | type | default | changing it | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, k in knob_fields():
+        shown = "required" if is_required(name) else f"`{json.dumps(field_default(name))}`"
+        kind = k.kind + (f" ({', '.join(k.choices)})" if k.choices else "")
+        if k.minimum is not None or k.maximum is not None:
+            low = "" if k.minimum is None else f"{k.minimum:g}"
+            high = "" if k.maximum is None else f"{k.maximum:g}"
+            kind += f" [{low}..{high}]"
+        cli = f"`{k.cli}`" if k.cli else "—"
+        lines.append(
+            f"| `{k.job}` | {cli} | {kind} | {shown} | {_STAGE_WORDS[k.stage]} | {k.help} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ghost_core.faces.detectors import DETECTORS
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     dataset = sub.add_parser("dataset", help="training sets of GHOST-aligned 16-bit face crops")
@@ -15,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     prep.add_argument("src", metavar="SRC", help="folder of identity folders (VGGFace2 layout)")
     prep.add_argument("out", metavar="OUT", help="folder for the aligned crops (resumable)")
-    prep.add_argument("--detector", default="auto", help="auto, scrfd, retinaface or a .onnx SCRFD file")
+    prep.add_argument("--detector", default="auto", help=DETECTORS.help_text("auto"))
     prep.add_argument("--min-size", type=int, default=32, metavar="PX", help="skip faces smaller than this")
     prep.set_defaults(func=_prepare)
 
@@ -30,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--track-id", type=int, metavar="N", help="track from `ghostswap track` (default: chosen)"
     )
     shot.add_argument("--target", action="append", default=[], metavar="REF_IMG", help="photo of the face")
-    shot.add_argument("--detector", default="auto", help="auto, scrfd, retinaface or a .onnx SCRFD file")
+    shot.add_argument("--detector", default="auto", help=DETECTORS.help_text("auto"))
     shot.add_argument("--colorspace", metavar="NAME", help="plate colour space (default: metadata, role)")
     shot.add_argument("--ocio", metavar="CONFIG", help="OCIO config (default: $OCIO, then built-in)")
     shot.set_defaults(func=_shot)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ghost_core.evaluation import RECOGNISERS
+from ghost_core.faces.detectors import DETECTORS
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -24,14 +27,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gallery", nargs="+", default=[], metavar="IMG", help="more people's photos (one each)")
     p.add_argument(
         "--recogniser",
-        metavar="PATH.onnx",
-        help="independent 112×112 face embedder (default: glintr100 from `models install antelopev2`)",
+        metavar="NAME|PATH.onnx",
+        help=f"independent face embedder: {RECOGNISERS.help_text('auto')}",
     )
     p.add_argument("--step", type=int, default=1, metavar="N", help="score every Nth frame")
     p.add_argument("--start", type=int, default=0, metavar="I", help="first frame position (0-based)")
     p.add_argument("--offset", type=int, default=0, metavar="K", help="original frame = result frame + K")
     p.add_argument("--max-frames", type=int, metavar="N", help="score at most N frames")
-    p.add_argument("--detector", default="auto", help="auto, scrfd, retinaface or a .onnx SCRFD file")
+    p.add_argument("--detector", default="auto", help=DETECTORS.help_text("auto"))
     p.add_argument("--colorspace", metavar="NAME", help="EXR colour space (default: metadata, role)")
     p.add_argument("--ocio", metavar="CONFIG", help="OCIO config (default: $OCIO, then built-in)")
     p.add_argument("--out", metavar="DIR", help="write eval.json and eval.html (plots per frame) here")

@@ -9,15 +9,14 @@ from __future__ import annotations
 import argparse
 import shlex
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from ghost_core.errors import OutputError, UsageError
+from ghost_core.farm import FARM_MANAGERS, FarmManager
 from ghost_core.farm.model import (
     DEFAULT_CHUNK,
     DEFAULT_PRIORITY,
     DEFAULT_RETRIES,
-    MANAGERS,
     FarmJob,
     Placement,
     default_executable,
@@ -31,10 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     commands = farm.add_subparsers(dest="farm_command", metavar="SUBCOMMAND", required=True)
 
     submit = commands.add_parser(
-        "submit", help="write a track job and chunked render jobs for openjd, deadline, opencue or tractor"
+        "submit", help=f"write a track job and chunked render jobs for {FARM_MANAGERS.choices_text()}"
     )
     _job_arguments(submit)
-    submit.add_argument("--manager", required=True, choices=MANAGERS, help="which farm manager's files")
+    submit.add_argument(
+        "--manager", required=True, choices=FARM_MANAGERS.names(), help=FARM_MANAGERS.help_text()
+    )
     submit.add_argument("--out", required=True, metavar="DIR", help="folder for the submission files")
     submit.add_argument("--name", help="job name on the farm (default: the job's host node, else file name)")
     submit.add_argument(
@@ -112,14 +113,9 @@ def _farm_job(args: argparse.Namespace) -> FarmJob:
     return FarmJob(job_file, name, tuple(frames), chunk_size=args.chunk, **extra)
 
 
-def builder(manager: str) -> ModuleType:
+def builder(manager: str) -> FarmManager:
     """The module that builds `manager`'s files: `build(job)` and `submit_commands(job, out)`."""
-    from ghost_core.farm import deadline, opencue, openjd, tractor
-
-    modules = {"openjd": openjd, "deadline": deadline, "opencue": opencue, "tractor": tractor}
-    if manager not in modules:
-        raise UsageError(f"--manager {manager}: choose one of {', '.join(MANAGERS)}")
-    return modules[manager]
+    return FARM_MANAGERS.create(manager)
 
 
 def write_files(out: Path, files: dict[str, str]) -> list[Path]:

@@ -19,7 +19,11 @@ def _knobs(args: argparse.Namespace) -> dict[str, Any]:
     from ghost_core.knobs import knob_table
 
     table = knob_table()
-    if args.out:
+    if args.markdown:
+        from ghost_core.knobs import knob_markdown
+
+        print(knob_markdown(), end="")
+    elif args.out:
         from ghost_core.io.atomic import atomic_output
 
         with atomic_output(Path(args.out)) as tmp:
@@ -34,4 +38,5 @@ def _knobs(args: argparse.Namespace) -> dict[str, Any]:
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("knobs", help="list every shot knob (CLI flag, job key, type); --out for hosts")
     parser.add_argument("--out", metavar="FILE", help="write the versioned knob table JSON hosts vendor")
+    parser.add_argument("--markdown", action="store_true", help="print the docs/jobs.md table instead")
     parser.set_defaults(func=_knobs)

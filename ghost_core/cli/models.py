@@ -131,7 +131,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_register(args: argparse.Namespace) -> dict[str, Any]:
-    from ghost_core.models_store.user_models import register_local
+    from ghost_core.models_store.registration import register_local
 
     result = register_local(
         args.name,

@@ -10,7 +10,7 @@ from typing import Any
 from ghost_core.errors import UsageError
 from ghost_core.executors.base import EXECUTORS
 from ghost_core.io.plate import check_plate
-from ghost_core.knobs import SWAPPERS, Knob, ShotSettings, knob_fields
+from ghost_core.knobs import SWAPPERS, Knob, ShotSettings, knob_fields, out_of_range
 
 # Job sections whose CLI options are shown as one group in --help.
 _GROUPS = {
@@ -70,6 +70,10 @@ def _settings(args: argparse.Namespace, out: str | None) -> ShotSettings:
         for name, _ in knob_fields()
         if name != "out" and getattr(args, name, None) is not None
     }
+    for name, knob in knob_fields():
+        problem = out_of_range(knob, given.get(name)) if knob.cli else None
+        if problem:
+            raise UsageError(f"{knob.cli} {problem}")
     if "sources" in given:
         given["sources"] = [list(group) for group in given["sources"]]
     if out is not None:
@@ -90,7 +94,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--track", metavar="TRACKFILE", help="from `ghostswap track` (needed for farm chunks)"
     )
     scale = render.add_argument_group("scale-out (default: render in this process)")
-    scale.add_argument("--executor", choices=EXECUTORS, default="local", help="local, or ray: a Ray cluster")
+    scale.add_argument(
+        "--executor", choices=EXECUTORS.names(), default="local", help=EXECUTORS.help_text("local")
+    )
     scale.add_argument(
         "--address", metavar="HOST:PORT", help="Ray head to join (default: start a private local Ray)"
     )
@@ -125,7 +131,7 @@ def _render(args: argparse.Namespace) -> dict[str, Any]:
     # Before any model loads; without a track file the whole shot is analysed, so all of it is read.
     check_plate(settings.plate, settings.frames if settings.track else None)
     options = ExecutorOptions(args.executor, args.address, args.workers, args.chunk)
-    return open_executor(options).render(settings)
+    return open_executor(options).render(settings).to_dict()
 
 
 def _demo(args: argparse.Namespace) -> dict[str, Any]:

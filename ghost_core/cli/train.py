@@ -149,7 +149,7 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_finetune(args: argparse.Namespace) -> dict[str, Any]:
     from ghost_core.models_store import load_manifest
-    from ghost_core.models_store.user_models import register_local
+    from ghost_core.models_store.registration import register_local
     from ghost_core.train.checkpointing import D_FILE, G_FILE
     from ghost_core.train.data import FaceFolder
     from ghost_core.train.session import build_trainer, fit

@@ -158,6 +158,7 @@ def prepare_shot(
     only the analysis is needed.
     """
     from ghost_core.engine.crops import cut_face
+    from ghost_core.engine.render import requested_frames
     from ghost_core.engine.shot import Shot
     from ghost_core.io.exr import read_frame
     from ghost_core.io.memory import streaming_buffers
@@ -171,7 +172,7 @@ def prepare_shot(
         job = replace(job, track_ids=[int(track_id)])
     out_dir = Path(out_dir)
     shot = Shot(job)
-    tf = shot.analyse()
+    tf = shot.analyse(requested_frames(job))
     chosen = [t for t in tf.tracks if t.source is not None]
     if not chosen:
         raise InputError(f"{plate}: no face track chosen to replace; pass --track-id (see `ghostswap track`)")

@@ -1,6 +1,7 @@
 """One output frame: matte every swapped face from its own landmarks, paste them in linear light.
 
-Faces are pasted one after another (a later track lies over an earlier one where they overlap);
+Each swapped face first takes the plate face's skin colour (`color_match`, on by default); faces
+are pasted one after another (a later track lies over an earlier one where they overlap);
 all work happens inside the union of their crop footprints, never over the whole frame.
 Runs on render's single writer thread, which is the only user of the renderer's landmarker (the
 TFLite face mesh is not thread-safe; the morph swapper keeps its own instance).
@@ -12,10 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from ghost_core.color_match import match_skin
 from ghost_core.composite import paste_face
 from ghost_core.faces.align import crop_footprint
 from ghost_core.io.exr import Frame
 from ghost_core.matte import face_mask
+
+SKIN_MATTE = 0.99  # matte value from which a crop pixel counts as the face's skin for colour match
 
 
 def compose_frame(
@@ -31,6 +35,9 @@ def compose_frame(
     marks = renderer.landmarker.landmarks(np.stack([swap for _, swap in faces]))
     for (job, swap), landmarks in zip(faces, marks, strict=True):
         crop_matte = face_mask(landmarks, job.task.mask)
+        if renderer.settings.color_match > 0:
+            skin = (crop_matte >= SKIN_MATTE).astype(np.float32)  # the matte's solid interior
+            swap = match_skin(swap, job.crop.seen, skin, renderer.settings.color_match)
         pasted = paste_face(
             work,
             swap,

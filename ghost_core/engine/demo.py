@@ -18,7 +18,7 @@ import OpenImageIO as oiio
 
 from ghost_core.color import ColorPath, load_config, model_colorspace
 from ghost_core.console import log
-from ghost_core.errors import ModelError
+from ghost_core.errors import ModelError, OutputError
 from ghost_core.io.atomic import atomic_output, make_output_folder
 from ghost_core.io.png16 import write_png16
 from ghost_core.io.source_image import read_source_image
@@ -53,7 +53,7 @@ def _write_exr(path: Path, rgb: np.ndarray, colorspace: str) -> None:
     with atomic_output(path) as tmp:
         out = oiio.ImageOutput.create(str(tmp))
         if out is None or not out.open(str(tmp), spec) or not out.write_image(rgba):
-            raise OSError(f"cannot write {path}: {oiio.geterror()}")
+            raise OutputError(f"cannot write {path}: {oiio.geterror()}; check the --out folder and its space")
         out.close()
 
 
@@ -145,5 +145,5 @@ def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[s
         "output": settings.out,
         "contact_sheet": str(sheet),
         "track": track,
-        "render": summary,
+        "render": summary.to_dict(),
     }

@@ -5,6 +5,9 @@ call (the generator batches across frames), then each frame is composited and wr
 atomically. Writing (EXR compression) runs on a background thread while the next batch is read
 and swapped; at most one batch waits to be written, so memory depends on the batch, not the shot.
 Finished frames are skipped on a rerun.
+
+Which frames to render is an argument (`render(renderer, frames)`), never read from or written
+into the renderer's settings, so executors hand out chunks without copying or mutating settings.
 """
 
 from __future__ import annotations
@@ -13,40 +16,50 @@ import hashlib
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ghost_core.color import ColorPath
-from ghost_core.console import check_cancelled, log, progress, report
+from ghost_core.console import check_cancelled, progress, report
 from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import FaceCrop, cut_face
 from ghost_core.engine.plan import FaceTask, ShotPlan
-from ghost_core.errors import OutputError, UsageError
+from ghost_core.engine.summary import RenderSummary
+from ghost_core.errors import OutputError, TrackFileError, UsageError
 from ghost_core.io.atomic import check_output_folder, make_output_folder, same_file
 from ghost_core.io.exr import Frame, channel_formats, read_frame, read_header
 from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame
 from ghost_core.io.memory import streaming_buffers
 from ghost_core.io.resume import is_complete
 from ghost_core.io.sequence import FramePattern, compact_frames, resolve_frames
-from ghost_core.knobs import ShotSettings
+from ghost_core.knobs import DIGEST_FIELDS, ShotSettings
 from ghost_core.swappers.base import Swapper
+
+if TYPE_CHECKING:
+    from ghost_core.faces.landmarks import Landmarker
+
+#: Frame numbers to render, in order; `[None]` for a single still (a plate path without ####).
+Frames = Sequence[int | None]
 
 
 @dataclass
 class Renderer:
-    """Everything loaded once per shot: swapper, identities, landmarker, colour paths."""
+    """Everything loaded once per shot: swapper, identities, landmarker, colour paths.
+
+    Built only by `Shot.renderer` (engine/shot.py), so local, Ray, serve and bake render alike.
+    """
 
     settings: ShotSettings
     plan: ShotPlan
     swapper: Swapper
-    identities: list[Any]
-    landmarker: Any
+    identities: list[object]  # one per source person, as `swapper.prepare` made it
+    landmarker: Landmarker
     colours: Colours
 
 
@@ -59,18 +72,27 @@ class _Tally:
     seconds_swap: float = 0.0
 
 
-def output_frames(settings: ShotSettings, plan: ShotPlan) -> tuple[FramePattern, FramePattern, list]:
-    """Checked input/output patterns and the frames to render (all of the plan's by default)."""
+def requested_frames(settings: ShotSettings, spec: str | None = None) -> list[int | None]:
+    """The frames `spec` names (default: `settings.frames`, the --frames/job value; else all on disk)."""
+    return resolve_frames(FramePattern.parse(settings.plate), settings.frames if spec is None else spec)
+
+
+def check_output(settings: ShotSettings, plan: ShotPlan, frames: Frames) -> tuple[FramePattern, FramePattern]:
+    """Checked plate and output patterns for `frames` (made before any work, so bad paths fail fast)."""
     if not settings.out:
         raise UsageError("render needs --out PATTERN for the swapped frames")
     src, dst = FramePattern.parse(settings.plate), FramePattern.parse(settings.out)
     if src.is_sequence != dst.is_sequence:
         raise UsageError(f"{dst.text}: input and output must both be sequences (####) or both single files")
-    frames = resolve_frames(src, settings.frames)
+    if not frames:
+        raise UsageError("no frames to render; check --frames")
+    first = read_header(src.path(frames[0]), check_pixels=False)
+    _check_size(src.path(frames[0]), first.width, first.height, plan)
     unknown = [f for f in frames if f not in plan.tasks and f not in plan.frames]
     if unknown:
         raise UsageError(
-            f"frames {compact_frames([f for f in unknown if f is not None])} are not in the track file; "
+            f"frames {compact_frames([f for f in unknown if f is not None])} are not in the track file "
+            f"(made for {plan.plate}, frames {compact_frames([f for f in plan.frames if f is not None])}); "
             "re-run `ghostswap track` over the whole shot"
         )
     for f in frames:
@@ -81,7 +103,17 @@ def output_frames(settings: ShotSettings, plan: ShotPlan) -> tuple[FramePattern,
     folder = dst.path(frames[0] if frames else None).parent
     check_output_folder(folder)
     make_output_folder(folder)
-    return src, dst, frames
+    return src, dst
+
+
+def _check_size(path: Path, width: int, height: int, plan: ShotPlan) -> None:
+    """A plate frame must have the size the track file was made on, else the file is another shot's."""
+    if (width, height) != tuple(plan.size):
+        raise TrackFileError(
+            f"{path}: {width}x{height}, but the track file (made for {plan.plate}) was made on "
+            f"{plan.size[0]}x{plan.size[1]} frames: it belongs to another shot; "
+            "re-run `ghostswap track` on this plate"
+        )
 
 
 def _expected(spec: Any, options: WriteOptions) -> list[str]:
@@ -95,26 +127,18 @@ def render_digest(renderer: Renderer) -> str:
     Stamped on each frame as `ghost:render_digest`; resume re-renders a frame whose digest differs,
     so changing a matte or swapper setting never leaves a stale frame behind.
     """
-    s = renderer.settings
-    knobs = {
-        "track": renderer.plan.digest,
-        "swapper": renderer.swapper.describe(),
-        "model": s.model,
-        "enhance": s.enhance,
-        "colorspace": s.colorspace,
-        "ocio": s.ocio,
-        "erode": s.erode,
-        "feather": s.feather,
-        "brow_lift": s.brow_lift,
-        "matte_name": s.matte_name,
-    }
+    knobs = {name: getattr(renderer.settings, name) for name in DIGEST_FIELDS}
+    knobs["track"] = renderer.plan.digest
+    knobs["swapper"] = renderer.swapper.describe()  # "auto" resolved, with the swapper's own options
     text = json.dumps(knobs, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def render(renderer: Renderer) -> dict[str, Any]:
+def render(renderer: Renderer, frames: Frames) -> RenderSummary:
+    """Render exactly `frames` (see `requested_frames`); finished frames with this digest are skipped."""
     settings, plan = renderer.settings, renderer.plan
-    src, dst, frames = output_frames(settings, plan)
+    frames = list(frames)
+    src, dst = check_output(settings, plan, frames)
     options = WriteOptions(matte_name=settings.matte_name)
     digest = render_digest(renderer)
     wanted = {"ghost:render_digest": digest}
@@ -151,27 +175,22 @@ def render(renderer: Renderer) -> dict[str, Any]:
         done += len(pending)
         report("render", done, len(frames))
         bar.close()
-    seconds = time.perf_counter() - started
-    if tally.faceless:
-        log.warning(
-            "no face to replace on %d frame(s) (%s): written unchanged with an empty matte",
-            len(tally.faceless),
-            compact_frames(tally.faceless),
-        )
-    log.info("%d written, %d already complete, %.2f s", tally.written, tally.skipped, seconds)
-    return {
-        "plate": src.display(),
-        "output": dst.display(),
-        "frames": len(frames),
-        "written": tally.written,
-        "skipped_complete": tally.skipped,
-        "faces_replaced": tally.faces,
-        "frames_without_face": tally.faceless,
-        "seconds": round(seconds, 3),
-        "swapper": renderer.swapper.describe(),
-        "track_digest": plan.digest,
-        "render_digest": digest,
-    }
+    summary = RenderSummary(
+        plate=src.display(),
+        output=dst.display(),
+        frames=len(frames),
+        written=tally.written,
+        skipped_complete=tally.skipped,
+        faces_replaced=tally.faces,
+        frames_without_face=tuple(tally.faceless),
+        seconds=time.perf_counter() - started,
+        seconds_swap=tally.seconds_swap,
+        swapper=renderer.swapper.describe(),
+        track_digest=plan.digest,
+        render_digest=digest,
+    )
+    summary.log()
+    return summary
 
 
 @dataclass
@@ -186,7 +205,7 @@ def _render_batch(
     renderer: Renderer,
     src: FramePattern,
     dst: FramePattern,
-    todo: list,
+    todo: list[int | None],
     options: WriteOptions,
     tally: _Tally,
     digest: str,
@@ -196,11 +215,7 @@ def _render_batch(
     jobs: list[_Job] = []
     for i, (f, plate) in enumerate(zip(todo, plates, strict=True)):
         tasks = renderer.plan.tasks_at(f)
-        if (plate.width, plate.height) != tuple(renderer.plan.size):
-            raise UsageError(
-                f"{src.path(f)}: {plate.width}x{plate.height}, but the track file was made on "
-                f"{renderer.plan.size[0]}x{renderer.plan.size[1]} frames; re-run `ghostswap track`"
-            )
+        _check_size(src.path(f), plate.width, plate.height, renderer.plan)
         color = renderer.colours(plate) if tasks else None
         for task in tasks:
             crop = cut_face(plate.rgba_source(), color, task.kps, task.gain)  # type: ignore[arg-type]

@@ -4,13 +4,14 @@
 target of each source, exposure gain and GHOST's mask parameters per track segment) to the
 track file; `render` reads it back as a per-frame plan. Without `--track`, render analyses the
 whole shot in memory first, so its pixels still match a chunked render that used a track file.
+Frame ranges are arguments (`Shot.analyse(frames)`, `render_shot(..., frames)`), never set
+temporarily on the settings, so one loaded `Shot` can serve any number of ranges and jobs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,10 @@ from ghost_core.console import check_cancelled, log, progress, report
 from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import cut_face, face_gain
 from ghost_core.engine.plan import FaceTask, ShotPlan
-from ghost_core.engine.render import Renderer, render
+from ghost_core.engine.render import Frames, Renderer, render, requested_frames
 from ghost_core.engine.sources import SourcePhoto, load_people, load_photo
-from ghost_core.errors import InputError, ModelError, UsageError
+from ghost_core.engine.summary import RenderSummary
+from ghost_core.errors import InputError, TrackFileError, UsageError
 from ghost_core.faces.detectors import open_detector
 from ghost_core.faces.landmarks import open_landmarker
 from ghost_core.faces.trackfile import (
@@ -41,6 +43,7 @@ from ghost_core.io.memory import streaming_buffers
 from ghost_core.io.sequence import FramePattern, resolve_frames
 from ghost_core.knobs import ShotSettings
 from ghost_core.matte import MaskOverrides, MaskParams, choose_params
+from ghost_core.swappers import SWAPPERS, FaceSwapper
 from ghost_core.swappers.base import Swapper
 
 SINGLE = 0  # frame key of a single still (a plate path without a frame token)
@@ -49,49 +52,10 @@ EMBED_SAMPLES = 5
 
 # ---------------------------------------------------------------------------------------- loading
 
-_warned: set[str] = set()
 
-
-def _warn_once(message: str, *args: object) -> None:
-    """A warning a process prints once (the demo opens the shot twice: track, then render)."""
-    if message not in _warned:
-        _warned.add(message)
-        log.warning(message, *args)
-
-
-def open_swapper(settings: ShotSettings) -> Swapper:
-    """`auto` is GHOST when its generator and ArcFace are installed, else the offline morph (said so)."""
-    choice = settings.swapper
-    if choice == "auto":
-        try:
-            from ghost_core.models_store import load_manifest, resolve
-
-            manifest = load_manifest()
-            resolve(settings.model or manifest.default("generator").name)
-            resolve(manifest.default("arcface").name)
-            choice = "ghost"
-        except ModelError as exc:
-            _warn_once(
-                "GHOST weights are not installed (%s); using the offline morph swapper. "
-                "Install GHOST with `ghostswap models install ghost_unet_2blocks arcface_backbone`",
-                exc,
-            )
-            choice = "morph"
-    if choice == "ghost":
-        from ghost_core.swappers.ghost import GhostSwapper
-
-        return GhostSwapper.open(
-            settings.model,
-            enhance=settings.enhance,
-            backend=settings.backend,
-            device=settings.device,
-            max_batch=max(1, settings.batch),
-        )
-    if choice == "morph":
-        from ghost_core.swappers.morph import MorphSwapper
-
-        return MorphSwapper()
-    raise UsageError(f"unknown swapper {choice!r}; use auto, ghost or morph")
+def open_swapper(settings: ShotSettings) -> FaceSwapper:
+    """The swapper `settings.swapper` names in `ghost_core.swappers.SWAPPERS` (`auto`: ghost, else morph)."""
+    return SWAPPERS.create(settings.swapper, settings)
 
 
 def _key(frame: int | None) -> int:
@@ -106,7 +70,7 @@ def _frame_of(pattern: FramePattern, key: int) -> int | None:
 
 
 def _detect_shot(
-    settings: ShotSettings, pattern: FramePattern, frames: list[int | None], detector: Any, colours: Colours
+    settings: ShotSettings, pattern: FramePattern, frames: Frames, detector: Any, colours: Colours
 ) -> tuple[dict[int, list[Detection]], dict[tuple[int, int], float], tuple[int, int]]:
     """Detect every frame once; remember each face's exposure gain. Memory stays flat (no frames kept)."""
     per_frame: dict[int, list[Detection]] = {}
@@ -223,9 +187,15 @@ class Shot:
         self.swapper = open_swapper(settings)
         self.identities = [self.swapper.prepare([p.crop for p in group]) for group in self.people]
 
-    def analyse(self) -> TrackFile:
-        settings, pattern = self.settings, self.pattern
-        frames = resolve_frames(pattern, settings.frames)
+    def analyse(self, frames: Frames | None = None, *, settings: ShotSettings | None = None) -> TrackFile:
+        """Detect, link, choose targets and fix mask settings over `frames` (default: the whole shot).
+
+        `settings` is the job's when this Shot was loaded for another one with the same photos and
+        models (the warm worker's): its plate and target choice are used, the loaded models kept.
+        """
+        settings = settings or self.settings
+        pattern = FramePattern.parse(settings.plate)
+        frames = resolve_frames(pattern, None) if frames is None else list(frames)
         with streaming_buffers():
             per_frame, gains, size = _detect_shot(settings, pattern, frames, self.detector, self.colours)
         keys = [_key(f) for f in frames]
@@ -271,6 +241,11 @@ class Shot:
         _log_tracks(tf)
         return tf
 
+    def renderer(self, settings: ShotSettings, tf: TrackFile) -> Renderer:
+        """The one way to build a `Renderer`: these loaded models, `settings`' knobs, `tf`'s plan."""
+        plan = plan_from_trackfile(tf, settings)
+        return Renderer(settings, plan, self.swapper, self.identities, self.landmarker, self.colours)
+
 
 def _log_tracks(tf: TrackFile) -> None:
     for t in tf.tracks:
@@ -296,6 +271,11 @@ def plan_from_trackfile(tf: TrackFile, settings: ShotSettings) -> ShotPlan:
     for track in tf.tracks:
         if track.source is None:
             continue
+        if not 0 <= track.source < len(settings.sources):
+            raise TrackFileError(
+                f"track {track.id} is given source {track.source + 1}, but only {len(settings.sources)} "
+                "--source person(s) are given; re-run `ghostswap track` with these sources"
+            )
         for i, f in enumerate(track.frames):
             values = tf.mask_params(track.id, track.segments[i])
             if values is None:
@@ -320,15 +300,25 @@ def plan_from_trackfile(tf: TrackFile, settings: ShotSettings) -> ShotPlan:
 
 def load_track(settings: ShotSettings) -> TrackFile:
     """The `--track` file, checked against these source photos (hashes) and this kind of plate."""
-    assert settings.track
+    if not settings.track:
+        raise UsageError("give --track TRACKFILE (from `ghostswap track`)")
     tf = load_trackfile(settings.track)
     now = [SourceRecord.of(p).sha256 for group in settings.sources for p in group]
     if now != [r.sha256 for r in tf.sources]:
-        raise UsageError(
+        raise TrackFileError(
             f"{settings.track} was made with other source photos; re-run `ghostswap track` with these sources"
         )
+    groups = tf.tracking.get("source_groups")
+    if groups is not None and groups != [len(g) for g in settings.sources]:
+        raise TrackFileError(
+            f"{settings.track} groups its source photos as {groups} per person, but the --source options "
+            f"give {[len(g) for g in settings.sources]}; repeat --source as when tracking, or re-track"
+        )
     if FramePattern.parse(tf.plate).is_sequence != FramePattern.parse(settings.plate).is_sequence:
-        raise UsageError(f"{settings.track} was made for {tf.plate}, not {settings.plate}")
+        raise TrackFileError(
+            f"{settings.track} was made for {tf.plate}, not {settings.plate}: it belongs to another shot; "
+            "re-run `ghostswap track` on this plate"
+        )
     return tf
 
 
@@ -339,7 +329,7 @@ def track_command(settings: ShotSettings, out: str) -> dict[str, Any]:
     if Path(out).suffix.lower() != ".json":
         raise UsageError(f"{out}: name the track file .json")
     shot = Shot(settings)
-    tf = shot.analyse()
+    tf = shot.analyse(requested_frames(settings))
     save_trackfile(out, tf)
     return {
         "track_file": str(out),
@@ -364,21 +354,15 @@ def shot_track(shot: Shot, settings: ShotSettings) -> TrackFile:
         return load_track(settings)
     if settings.frames:
         log.warning("no --track file: analysing the whole shot first so this range matches a full render")
-    shot.settings = replace(settings, frames=None)
-    try:
-        return shot.analyse()
-    finally:
-        shot.settings = settings
+    return shot.analyse(settings=settings)
 
 
-def render_shot(shot: Shot, settings: ShotSettings, tf: TrackFile) -> dict[str, Any]:
-    """Render `settings.frames` of an analysed shot with models that are already loaded."""
-    plan = plan_from_trackfile(tf, settings)
-    renderer = Renderer(settings, plan, shot.swapper, shot.identities, shot.landmarker, shot.colours)
-    return render(renderer)
+def render_shot(shot: Shot, settings: ShotSettings, tf: TrackFile, frames: Frames) -> RenderSummary:
+    """Render `frames` of an analysed shot with models that are already loaded."""
+    return render(shot.renderer(settings, tf), frames)
 
 
-def render_command(settings: ShotSettings) -> dict[str, Any]:
-    """`ghostswap render` in this process (the local executor)."""
+def render_command(settings: ShotSettings) -> RenderSummary:
+    """`ghostswap render` in this process: `settings.frames` (all by default) of the shot."""
     shot = Shot(settings)
-    return render_shot(shot, settings, shot_track(shot, settings))
+    return render_shot(shot, settings, shot_track(shot, settings), requested_frames(settings))

@@ -17,9 +17,10 @@ import numpy as np
 
 from ghost_core.console import log
 from ghost_core.errors import InputError, UsageError
+from ghost_core.evaluation import FaceRecogniser
 from ghost_core.evaluation.clips import read_clip
 from ghost_core.evaluation.faces import FaceObservation, observe
-from ghost_core.evaluation.recogniser import Recogniser, open_recogniser
+from ghost_core.evaluation.recogniser import open_recogniser
 from ghost_core.evaluation.scoring import TARGET, Gallery, geometry_scores, identity_scores, mean_identity
 
 
@@ -41,7 +42,7 @@ class EvalSettings:
     colorspace: str | None = None
 
 
-def _photo_embeddings(paths: Sequence[str], detector: Any, recogniser: Recogniser) -> np.ndarray:
+def _photo_embeddings(paths: Sequence[str], detector: Any, recogniser: FaceRecogniser) -> np.ndarray:
     from ghost_core.engine.sources import load_photo
 
     return recogniser.embed(np.stack([load_photo(p, detector).crop for p in paths]))
@@ -155,7 +156,7 @@ def evaluate(settings: EvalSettings) -> dict[str, Any]:
     }
 
 
-def _gallery(settings: EvalSettings, detector: Any, recogniser: Recogniser) -> list[np.ndarray]:
+def _gallery(settings: EvalSettings, detector: Any, recogniser: FaceRecogniser) -> list[np.ndarray]:
     if not settings.gallery:
         return []
     return list(_photo_embeddings(settings.gallery, detector, recogniser))

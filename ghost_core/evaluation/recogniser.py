@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from ghost_core.errors import GhostSwapError, ModelError
+from ghost_core.evaluation import RECOGNISERS, FaceRecogniser
 from ghost_core.faces import align
 
 ARCFACE_112 = np.array(
@@ -99,8 +100,11 @@ def default_recogniser_path() -> Path:
         ) from exc
 
 
-def open_recogniser(name: str | Path | None = None) -> Recogniser:
-    """A path to an .onnx embedder, or None / "auto" / "glintr100" for the model manager's glintr100."""
-    if name is None or str(name) in ("auto", "glintr100"):
-        return Recogniser(default_recogniser_path())
-    return Recogniser(name)
+def open_default() -> Recogniser:
+    """glintr100 from the model manager (ModelError says how to install it)."""
+    return Recogniser(default_recogniser_path())
+
+
+def open_recogniser(name: str | Path | None = None) -> FaceRecogniser:
+    """A `RECOGNISERS` name or a path to an .onnx embedder; None means "auto"."""
+    return RECOGNISERS.create(str(name) if name is not None else "auto")

@@ -8,16 +8,40 @@ frames gives the same pixels as one whole-shot render.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from ghost_core.errors import UsageError
+from ghost_core.registry import Registry
 
 if TYPE_CHECKING:  # the CLI imports this module while parsing: keep it light
+    from ghost_core.engine.summary import RenderSummary
     from ghost_core.faces.trackfile import TrackFile
     from ghost_core.knobs import ShotSettings
 
-EXECUTORS = ("local", "ray")
+
+class ShotExecutor(Protocol):
+    """What `ghostswap render` asks of an executor (see `Executor`, the base class to start from)."""
+
+    name: str
+
+    def render(
+        self,
+        settings: ShotSettings,
+        track: TrackFile | None = None,
+        *,
+        frames: Sequence[int | None] | None = None,
+    ) -> RenderSummary: ...
+
+
+# Factories take the ExecutorOptions. The implementations import this module, so they are named
+# by string here and imported only when chosen: no import cycle, and no Ray for `--help`.
+EXECUTORS: Registry[ShotExecutor] = Registry("executor", ShotExecutor)
+EXECUTORS.add("local", "ghost_core.executors.local:LocalExecutor", "render in this process")
+EXECUTORS.add(
+    "ray", "ghost_core.executors.ray_executor:RayExecutor", "a Ray cluster (--address, --workers, --chunk)"
+)
 
 
 @dataclass
@@ -30,8 +54,7 @@ class ExecutorOptions:
     chunk: int | None = None
 
     def check(self) -> None:
-        if self.name not in EXECUTORS:
-            raise UsageError(f"unknown executor {self.name!r}; use {' or '.join(EXECUTORS)}")
+        EXECUTORS.entry(self.name)  # UsageError naming the executors
         if self.name == "local":
             given = [flag for flag, value in self._cluster_flags() if value is not None]
             if given:
@@ -45,27 +68,32 @@ class ExecutorOptions:
 
 
 class Executor(ABC):
-    """Renders the frames a ShotSettings asks for and returns `render`'s summary dict."""
+    """Renders frames of one shot and returns the merged `RenderSummary` of its chunks."""
 
     name: ClassVar[str]
 
+    def __init__(self, options: ExecutorOptions | None = None) -> None:
+        """`open_executor` passes every executor its options (`local` needs none of them)."""
+        self.options = options or ExecutorOptions(self.name)
+
     @abstractmethod
-    def render(self, settings: ShotSettings, track: TrackFile | None = None) -> dict[str, Any]:
-        """Render `settings.frames` (all by default) to `settings.out`.
+    def render(
+        self,
+        settings: ShotSettings,
+        track: TrackFile | None = None,
+        *,
+        frames: Sequence[int | None] | None = None,
+    ) -> RenderSummary:
+        """Render `frames` (default: what `settings.frames` names, else the whole shot) to `settings.out`.
 
         `track` is the shot's analysis; when None the executor reads `settings.track` or, without
-        one, analyses the whole shot first (once, on the driver).
+        one, analyses the whole shot first (once, on the driver). The frames travel to the engine
+        as an argument; `settings` is never changed.
         """
 
 
-def open_executor(options: ExecutorOptions | None = None) -> Executor:
-    """The executor named by `options` (local by default)."""
+def open_executor(options: ExecutorOptions | None = None) -> ShotExecutor:
+    """The executor `options` names in `EXECUTORS` (local by default)."""
     options = options or ExecutorOptions()
     options.check()
-    if options.name == "ray":
-        from ghost_core.executors.ray_executor import RayExecutor
-
-        return RayExecutor(options)
-    from ghost_core.executors.local import LocalExecutor
-
-    return LocalExecutor()
+    return EXECUTORS.create(options.name, options)

@@ -17,13 +17,15 @@ import os
 import socket
 import time
 from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ghost_core.console import log, progress
-from ghost_core.engine.render import Renderer, output_frames, render
+from ghost_core.engine.render import Renderer, check_output, render, requested_frames
 from ghost_core.engine.shot import Shot, load_track, plan_from_trackfile, shot_track
+from ghost_core.engine.summary import FarmStats, RenderSummary
 from ghost_core.errors import GhostSwapError, OutputError, UsageError
 from ghost_core.executors.base import Executor, ExecutorOptions
 from ghost_core.faces.trackfile import TrackFile
@@ -57,7 +59,6 @@ class ShotWorker:
     """The body of one Ray actor: the shot loaded once, then any number of frame chunks."""
 
     def __init__(self) -> None:
-        self.settings: ShotSettings | None = None
         self.renderer: Renderer | None = None
 
     def load(self, settings: ShotSettings, track: TrackFile) -> dict[str, Any]:
@@ -67,19 +68,14 @@ class ShotWorker:
         from ghost_core.console import setup_logging
 
         setup_logging(quiet=True)  # one progress bar, on the driver; warnings come back in summaries
-        shot = Shot(settings)
-        plan = plan_from_trackfile(track, settings)
-        self.settings = settings
-        self.renderer = Renderer(settings, plan, shot.swapper, shot.identities, shot.landmarker, shot.colours)
+        self.renderer = Shot(settings).renderer(settings, track)
         node = ray.get_runtime_context().get_node_id()
         return {"node": node, "pid": os.getpid(), "host": socket.gethostname()}
 
-    def render(self, frames: list[int | None]) -> dict[str, Any]:
+    def render(self, frames: list[int | None]) -> RenderSummary:
         """Render these frames (finished ones are skipped, so a retried chunk resumes)."""
-        assert self.renderer is not None and self.settings is not None, "load() first"
-        spec = None if frames == [None] else ",".join(str(f) for f in frames)
-        self.renderer.settings = replace(self.settings, frames=spec)
-        return render(self.renderer)
+        assert self.renderer is not None, "load() first"
+        return render(self.renderer, frames)
 
 
 # ---------------------------------------------------------------------------------------- driver
@@ -148,7 +144,7 @@ class _Slot:
 
 @dataclass
 class _Tally:
-    summaries: list[dict[str, Any]] = field(default_factory=list)
+    summaries: list[RenderSummary] = field(default_factory=list)
     per_node: Counter[str] = field(default_factory=Counter)
     retried: int = 0
     reassigned: int = 0
@@ -163,20 +159,24 @@ class RayExecutor(Executor):
     def __init__(self, options: ExecutorOptions) -> None:
         self.options = options
 
-    def render(self, settings: ShotSettings, track: TrackFile | None = None) -> dict[str, Any]:
+    def render(
+        self,
+        settings: ShotSettings,
+        track: TrackFile | None = None,
+        *,
+        frames: Sequence[int | None] | None = None,
+    ) -> RenderSummary:
         ray = import_ray()
+        wanted = requested_frames(settings) if frames is None else list(frames)
         tf = track if track is not None else _driver_track(settings)
         plan = plan_from_trackfile(tf, settings)
-        src, dst, frames = output_frames(settings, plan)  # bad --out or --frames fail before the cluster
+        _, dst = check_output(settings, plan, wanted)  # bad --out or --frames fail before the cluster
         started_ray = connect(ray, self.options)
         try:
-            farm = _Farm(ray, settings, tf, frames, dst, self.options)
-            summary = farm.run()
+            return _Farm(ray, settings, tf, wanted, dst, self.options).run()
         finally:
             if started_ray:
                 ray.shutdown()
-        summary.update(plate=src.display(), output=dst.display(), track_digest=plan.digest)
-        return summary
 
 
 class _Farm:
@@ -205,7 +205,7 @@ class _Farm:
         self.actor = ray.remote(ShotWorker).options(max_restarts=0, max_task_retries=0, **resources)
         # Ray gives each actor its own GPU through CUDA_VISIBLE_DEVICES, so cuda:N means "a GPU" here.
         device = "cuda" if settings.device.startswith("cuda") else settings.device
-        self.worker_settings = replace(settings, device=device, frames=None)
+        self.worker_settings = replace(settings, device=device)
         self.track_ref = ray.put(tf)
         self.workers = min(options.workers or self._slots_in_cluster(), len(self.chunks)) or 1
         self.spares = 2 * self.workers  # replacements for lost workers, so a flapping node cannot loop
@@ -241,7 +241,7 @@ class _Farm:
         self.slots.append(slot)
         self.loading[load_ref] = slot
 
-    def run(self) -> dict[str, Any]:
+    def run(self) -> RenderSummary:
         started = time.perf_counter()
         log.info(
             "ray: %d frame(s) in %d chunk(s) on %d %s worker(s)",
@@ -361,9 +361,8 @@ class _Farm:
         if index in self.done:
             return 0  # a reclaimed chunk that ran twice: the first result counts
         self.done.add(index)
-        summary["node"] = slot.node
         self.tally.summaries.append(summary)
-        self.tally.per_node[slot.node] += summary["written"]
+        self.tally.per_node[slot.node] += summary.written
         return len(self.chunks[index])
 
     def _is_lost(self, exc: BaseException) -> bool:
@@ -413,35 +412,18 @@ class _Farm:
             except OSError as exc:
                 log.warning("%s: cannot remove a lost worker's temp file (%s)", tmp, exc.strerror)
 
-    def _summary(self, seconds: float, first_ready: float | None) -> dict[str, Any]:
-        parts = self.tally.summaries
-        faceless = sorted({f for s in parts for f in s["frames_without_face"]})
-        written = sum(s["written"] for s in parts)
-        skipped = sum(s["skipped_complete"] for s in parts)
-        if faceless:
-            log.warning(
-                "no face to replace on %d frame(s) (%s): written unchanged with an empty matte",
-                len(faceless), compact_frames(faceless),
-            )  # fmt: skip
-        log.info(
-            "%d written, %d already complete, %.2f s on %d node(s)",
-            written, skipped, seconds, len(self.tally.per_node),
-        )  # fmt: skip
-        return {
-            "frames": len(self.frames),
-            "written": written,
-            "skipped_complete": skipped,
-            "faces_replaced": sum(s["faces_replaced"] for s in parts),
-            "frames_without_face": faceless,
-            "seconds": round(seconds, 3),
-            "seconds_to_first_worker": None if first_ready is None else round(first_ready, 3),
-            "swapper": parts[0]["swapper"] if parts else None,
-            "render_digest": parts[0]["render_digest"] if parts else None,
-            "executor": "ray",
-            "workers": self.workers,
-            "chunks": len(self.chunks),
-            "retried_chunks": self.tally.retried,
-            "reassigned_chunks": self.tally.reassigned,
-            "lost_workers": self.tally.lost_workers,
-            "frames_per_node": dict(self.tally.per_node),
-        }
+    def _summary(self, seconds: float, first_ready: float | None) -> RenderSummary:
+        """The chunks' summaries merged, with the driver's wall time and how the farm went."""
+        farm = FarmStats(
+            executor="ray",
+            workers=self.workers,
+            chunks=len(self.chunks),
+            retried_chunks=self.tally.retried,
+            reassigned_chunks=self.tally.reassigned,
+            lost_workers=self.tally.lost_workers,
+            frames_per_node=dict(self.tally.per_node),
+            seconds_to_first_worker=first_ready,
+        )
+        summary = replace(RenderSummary.merge(self.tally.summaries), seconds=seconds, farm=farm)
+        summary.log(f" on {len(self.tally.per_node)} node(s)")
+        return summary

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from ghost_core.errors import GhostSwapError, ModelError, UsageError
+from ghost_core.faces import LANDMARKERS, FaceLandmarker
 from ghost_core.faces.align import CROP_SIZE
 from ghost_core.faces.types import LandmarkLayout, Landmarks
 
@@ -250,19 +251,17 @@ class Landmarks106(Landmarker):
         return results, np.full(len(crops), np.nan, np.float32)
 
 
-def open_landmarker(name: str = "auto") -> Landmarker:
-    """ "mesh" (offline, always available), "106" (GHOST's own, needs antelopev2) or "auto" (106 if
-    antelopev2 is installed, else mesh)."""
-    if name == "mesh":
-        return FaceMeshLandmarker()
-    if name == "106":
-        return Landmarks106()
-    if name == "auto":
-        try:
-            from ghost_core.models_store import resolve
+def open_auto() -> Landmarker:
+    """`106` when antelopev2 is installed (GHOST's own points), else the offline `mesh`."""
+    try:
+        from ghost_core.models_store import resolve
 
-            path = resolve("antelopev2") / "2d106det.onnx"
-        except GhostSwapError:
-            return FaceMeshLandmarker()
-        return Landmarks106(path)
-    raise UsageError(f"unknown landmarker {name!r}; use mesh, 106 or auto")
+        path = resolve("antelopev2") / "2d106det.onnx"
+    except GhostSwapError:
+        return FaceMeshLandmarker()
+    return Landmarks106(path)
+
+
+def open_landmarker(name: str = "auto") -> FaceLandmarker:
+    """A landmarker by its `ghost_core.faces.LANDMARKERS` name (UsageError lists the names)."""
+    return LANDMARKERS.create(name)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ghost_core.errors import InputError, OutputError
+from ghost_core.errors import InputError, OutputError, TrackFileError
 from ghost_core.faces.smoothing import DEFAULT_JUMP_PX, DEFAULT_RADIUS, smooth_keypoints
 from ghost_core.faces.tracking import Track, segment_ids
 from ghost_core.io.atomic import atomic_output
@@ -30,6 +30,14 @@ FORMAT = "ghostswap-track"
 VERSION = 1
 #: Per-segment mask fields the engine fixes for a segment (GHOST_REFERENCE §3.9).
 MASK_KEYS = ("erode", "sigma_x", "sigma_y", "brow_factor")
+#: What a read mask field may hold: GHOST's table stays well inside, and a wild value (an edited
+#: file) would otherwise ask the matte for a kernel larger than memory.
+MASK_RANGES = {
+    "erode": (-64.0, 64.0),
+    "sigma_x": (0.0, 64.0),
+    "sigma_y": (0.0, 64.0),
+    "brow_factor": (0.0, 16.0),
+}
 
 _REWRITE = "re-run `ghostswap track` to write it again"
 
@@ -264,8 +272,9 @@ def save_trackfile(path: str | Path, data: TrackFile) -> None:
             json.dump(doc, handle, indent=1, allow_nan=False, default=_json_value)
             handle.write("\n")
     except ValueError as exc:  # NaN or Inf: not JSON, and never a valid box or key point
-        raise ValueError(
-            f"{path}: track data holds a NaN or infinite number ({exc}); nothing written"
+        raise OutputError(
+            f"{path}: track data holds a NaN or infinite number ({exc}); nothing written. "
+            "Check the plate for NaN pixels, or try another --detector"
         ) from None
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the track file ({exc.strerror}); check the folder") from None
@@ -280,8 +289,8 @@ class _Schema:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def fail(self, where: str, problem: str) -> InputError:
-        return InputError(f"{self.path}: {where} {problem}; the file was edited or damaged, {_REWRITE}")
+    def fail(self, where: str, problem: str) -> TrackFileError:
+        return TrackFileError(f"{self.path}: {where} {problem}; the file was edited or damaged, {_REWRITE}")
 
     def get(self, obj: dict[str, Any], key: str, where: str) -> Any:
         if key not in obj:
@@ -331,14 +340,14 @@ def _parse(doc: Any, path: Path) -> TrackFile:
     s = _Schema(path)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
-        raise InputError(
+        raise TrackFileError(
             f"{path}: not a GhostSwap track file (format {found!r}, expected {FORMAT!r}); check the path"
         )
     version = doc.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise s.fail("version", f"must be a positive integer, got {version!r}")
     if version > VERSION:
-        raise InputError(
+        raise TrackFileError(
             f"{path}: track file version {version} was written by a newer GhostSwap (this one reads up to"
             f" version {VERSION}); upgrade GhostSwap or {_REWRITE} with this version"
         )
@@ -400,8 +409,18 @@ def _parse_track(s: _Schema, doc: Any, where: str) -> TrackRecord:
         except ValueError:
             raise s.fail(f"{w}segment_fields", f"key {key!r} must be a segment number") from None
         segment_fields[number] = s.obj(value, f"{w}segment_fields[{key}]")
+        for name in MASK_KEYS:
+            if name in value:
+                low, high = MASK_RANGES[name]
+                there = f"{w}segment_fields[{key}].{name}"
+                if not low <= s.number(value[name], there) <= high:
+                    raise s.fail(there, f"must be from {low:g} to {high:g}, got {value[name]!r:.40}")
+    if source is not None and s.integer(source, f"{w}source") < 0:
+        raise s.fail(f"{w}source", f"must be a source number from 0, got {source}")
+    if gain is not None and s.number(gain, f"{w}exposure_gain") <= 0:
+        raise s.fail(f"{w}exposure_gain", f"must be above 0, got {gain!r:.40}")
     try:
-        return TrackRecord(
+        record = TrackRecord(
             id=s.integer(s.get(doc, "id", w), f"{w}id"),
             frames=s.int_list(s.get(doc, "frames", w), f"{w}frames"),
             boxes=s.array(s.get(doc, "boxes", w), (-1, 4), f"{w}boxes"),
@@ -417,32 +436,39 @@ def _parse_track(s: _Schema, doc: Any, where: str) -> TrackRecord:
         )
     except ValueError as exc:  # per-frame lists of different lengths
         raise s.fail(where, f"is inconsistent ({exc})") from None
+    for name in ("kps", "smoothed_kps"):
+        points = getattr(record, name)
+        collapsed = np.flatnonzero(np.ptp(points, axis=1).max(axis=1) == 0)
+        if len(collapsed):
+            where = f"{w}{name}[{collapsed[0]}]"
+            raise s.fail(where, "has all five key points in one place: no face to align")
+    return record
 
 
 def load_trackfile(path: str | Path) -> TrackFile:
-    """Read and validate a track file; every problem is an InputError naming the file and the fix."""
+    """Read and validate a track file; every problem is a TrackFileError naming the file and the fix."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(
+        raise TrackFileError(
             f"{path}: track file not found; check the path or run `ghostswap track` first"
         ) from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a track file; give the .json file") from None
+        raise TrackFileError(f"{path}: is a folder, not a track file; give the .json file") from None
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text file, so not a track file; check the path") from None
+        raise TrackFileError(f"{path}: not a text file, so not a track file; check the path") from None
     except OSError as exc:
-        raise InputError(
+        raise TrackFileError(
             f"{path}: cannot read the track file ({exc.strerror}); check its permissions"
         ) from None
     if not text.strip():
-        raise InputError(f"{path}: the track file is empty (an interrupted copy?); {_REWRITE}")
+        raise TrackFileError(f"{path}: the track file is empty (an interrupted copy?); {_REWRITE}")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         hint = "it looks truncated" if exc.pos >= len(text.rstrip()) else "it is not valid JSON"
-        raise InputError(
+        raise TrackFileError(
             f"{path}: {hint} (line {exc.lineno}, column {exc.colno}: {exc.msg}); {_REWRITE}"
         ) from None
     return _parse(doc, path)

@@ -293,9 +293,11 @@ def select_targets(
             raise UsageError(f"track ids {track_ids} repeat an id; give each track once")
     if all_tracks:
         if n_sources != 1:
-            raise UsageError(f"all tracks can take one source only, got {n_sources}; drop --all-tracks")
+            raise UsageError(
+                f"--all can take one source only, got {n_sources}; give one --source or drop --all"
+            )
         if track_ids is not None or reference_embeddings is not None:
-            raise UsageError("--all-tracks cannot be combined with track ids or target photos; pick one")
+            raise UsageError("--all cannot be combined with --track-id or --target; pick one")
         return {t.id: 0 for t in tracks}
 
     if reference_embeddings is not None:

@@ -24,7 +24,6 @@ from ghost_core.io.sequence import FramePattern, parse_frame_spec, resolve_frame
 DEFAULT_CHUNK = 10
 DEFAULT_PRIORITY = 50
 DEFAULT_RETRIES = 2
-MANAGERS = ("openjd", "deadline", "opencue", "tractor")
 
 
 @dataclass(frozen=True)

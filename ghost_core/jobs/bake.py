@@ -9,9 +9,8 @@ whose settings digest still matches are kept.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ghost_core.console import log
 from ghost_core.io.plate import check_plate
@@ -19,6 +18,9 @@ from ghost_core.io.sequence import FramePattern, resolve_frames
 from ghost_core.jobs.cache import ResolvedJob, resolve_job
 from ghost_core.jobs.schema import Job
 from ghost_core.knobs import ShotSettings
+
+if TYPE_CHECKING:
+    from ghost_core.engine.shot import Shot
 
 
 def _newest_input(settings: ShotSettings) -> int:
@@ -34,37 +36,34 @@ def track_is_current(settings: ShotSettings) -> bool:
     return track.is_file() and track.stat().st_mtime_ns >= _newest_input(settings)
 
 
-def bake(job: Job | ResolvedJob, frames: str | None = None, shot: Any = None) -> dict[str, Any]:
-    """Track (if stale) and render `frames` (default: the job's) of a job; returns the summary.
+def bake(job: Job | ResolvedJob, frames: str | None = None, shot: Shot | None = None) -> dict[str, Any]:
+    """Track (if stale) and render `frames` (a spec; default: the job's) of a job; returns the summary.
 
-    `shot` is an already loaded `Shot` for the same sources and models (the warm worker's);
-    without it one is loaded here.
+    `shot` is an already loaded `Shot` for the same sources and models (the warm worker's), which
+    may last have served another plate: this job's settings go to it as arguments, never into it.
+    Without it one is loaded here.
     """
+    from ghost_core.engine.render import requested_frames
     from ghost_core.engine.shot import Shot, render_shot
     from ghost_core.faces.trackfile import load_trackfile, save_trackfile
 
     resolved = job if isinstance(job, ResolvedJob) else resolve_job(job)
     settings = resolved.settings
-    if frames is not None:
-        settings = replace(settings, frames=frames)
+    wanted = requested_frames(settings, frames)
     started = time.perf_counter()
     check_plate(settings.plate)  # the whole shot may be re-tracked: every frame, before models load
     if shot is None:
         shot = Shot(settings)
-    else:  # a warm Shot (same photos and models) may last have served another plate
-        shot.pattern = FramePattern.parse(settings.plate)
     retracked = not track_is_current(settings)
     if retracked:
         log.info("tracking the whole shot into %s", settings.track)
-        shot.settings = replace(settings, frames=None)
-        tf = shot.analyse()
+        tf = shot.analyse(settings=settings)
         save_trackfile(settings.track, tf)
     else:
         tf = load_trackfile(settings.track)
-    shot.settings = settings
-    summary = render_shot(shot, settings, tf)
+    summary = render_shot(shot, settings, tf, wanted)
     return {
-        **summary,
+        **summary.to_dict(),
         "track_file": settings.track,
         "tracked": retracked,
         "params_hash": resolved.params_hash,

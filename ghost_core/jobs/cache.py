@@ -21,27 +21,11 @@ from ghost_core import __version__
 from ghost_core.errors import InputError
 from ghost_core.io.sequence import FramePattern
 from ghost_core.jobs.schema import Job
-from ghost_core.knobs import ShotSettings
+from ghost_core.knobs import PIXEL_FIELDS, TRACK_FIELDS, ShotSettings, knob_fields
 
 HASH_LENGTH = 12
-# Matte knobs act at render time only: changing them must not force a new (slow) track step.
-_RENDER_ONLY_FIELDS = ("erode", "feather", "brow_lift", "matte_name")
-_PIXEL_FIELDS = (
-    "plate",
-    "track_ids",
-    "all_tracks",
-    "swapper",
-    "model",
-    "enhance",
-    "detector",
-    "landmarker",
-    "colorspace",
-    "ocio",
-    "erode",
-    "feather",
-    "brow_lift",
-    "matte_name",
-)
+# Photos are hashed by content, every other pixel knob by value (knobs.PIXEL_FIELDS).
+_PHOTO_KINDS = ("paths", "photo_groups")
 
 
 @dataclass(frozen=True)
@@ -62,16 +46,23 @@ def _photo_digest(path: str) -> str:
 
 def _knobs(settings: ShotSettings) -> dict[str, Any]:
     """Every pixel knob, with the photos by content (each photo is read once here)."""
-    knobs: dict[str, Any] = {name: getattr(settings, name) for name in _PIXEL_FIELDS}
-    knobs["sources"] = [[_photo_digest(p) for p in group] for group in settings.sources]
-    knobs["targets"] = [_photo_digest(p) for p in settings.targets]
+    knobs: dict[str, Any] = {}
+    for name, knob in knob_fields():
+        if not knob.pixels:
+            continue
+        value = getattr(settings, name)
+        if knob.kind == "photo_groups":
+            value = [[_photo_digest(p) for p in group] for group in value]
+        elif knob.kind in _PHOTO_KINDS:
+            value = [_photo_digest(p) for p in value]
+        knobs[name] = value
     knobs["ghostswap"] = ".".join(__version__.split(".")[:2])
     return knobs
 
 
 def _hash(knobs: dict[str, Any], for_track: bool) -> str:
     if for_track:
-        knobs = {k: v for k, v in knobs.items() if k not in _RENDER_ONLY_FIELDS}
+        knobs = {k: v for k, v in knobs.items() if k not in PIXEL_FIELDS or k in TRACK_FIELDS}
     text = json.dumps(knobs, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:HASH_LENGTH]
 

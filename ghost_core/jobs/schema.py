@@ -32,47 +32,44 @@ from pathlib import Path
 from typing import Any
 
 from ghost_core.errors import InputError
-from ghost_core.knobs import SWAPPERS, ShotSettings
+from ghost_core.knobs import JOB_SCHEMA, JOB_VERSION, Knob, ShotSettings, knob_fields, out_of_range
 
-SCHEMA = "ghostswap.job"
-VERSION = 1
+SCHEMA = JOB_SCHEMA
+VERSION = JOB_VERSION
 
-# section -> {job key: (ShotSettings field, accepted types)}; top-level keys use section "".
 _NULL = type(None)
-_FIELDS: dict[str, dict[str, tuple[str, tuple[type, ...]]]] = {
-    "": {
-        "plate": ("plate", (str,)),
-        "frames": ("frames", (str, int, _NULL)),
-        "output": ("out", (str, _NULL)),
-        "track_file": ("track", (str, _NULL)),
-        "overwrite": ("overwrite", (bool,)),
-    },
-    "targets": {
-        "reference_photos": ("targets", (list,)),
-        "track_ids": ("track_ids", (list,)),
-        "all": ("all_tracks", (bool,)),
-    },
-    "swapper": {
-        "name": ("swapper", (str,)),
-        "model": ("model", (str, _NULL)),
-        "enhance": ("enhance", (bool,)),
-    },
-    "analysis": {"detector": ("detector", (str,)), "landmarker": ("landmarker", (str,))},
-    "color": {"colorspace": ("colorspace", (str, _NULL)), "ocio": ("ocio", (str, _NULL))},
-    "matte": {
-        "erode": ("erode", (int, _NULL)),
-        "feather": ("feather", (int, float, _NULL)),
-        "brow_lift": ("brow_lift", (int, float, _NULL)),
-        "layer": ("matte_name", (str,)),
-    },
-    "runtime": {
-        "backend": ("backend", (str,)),
-        "device": ("device", (str,)),
-        "batch": ("batch", (int,)),
-    },
+# What JSON types each knob kind accepts (lists are checked item by item below).
+_KIND_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "path": (str,),
+    "choice": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "frames": (str, int),
+    "paths": (list,),
+    "ints": (list,),
 }
+_ITEM_TYPES: dict[str, type] = {"paths": str, "ints": int}
+# Keys the knob table does not declare: the envelope, the photos (parsed by `_sources`) and
+# where results go.
 _OTHER_TOP = {"schema", "version", "sources", "cache", "host"}
-_PATH_FIELDS = ("plate", "out", "track", "ocio")
+
+
+def _job_fields() -> dict[str, dict[str, tuple[str, Knob]]]:
+    """section -> {job key: (ShotSettings field, Knob)}, from the knob table; "" is the top level."""
+    fields: dict[str, dict[str, tuple[str, Knob]]] = {"": {}}
+    for name, knob in knob_fields():
+        if knob.kind != "photo_groups":
+            fields.setdefault(knob.section, {})[knob.key] = (name, knob)
+    return fields
+
+
+_FIELDS = _job_fields()
+
+
+def _types(knob: Knob) -> tuple[type, ...]:
+    return _KIND_TYPES[knob.kind] + ((_NULL,) if knob.nullable else ())
 
 
 @dataclass
@@ -95,6 +92,19 @@ def _check(where: str, value: Any, types: tuple[type, ...], origin: str) -> None
     ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
     if not ok:
         raise InputError(f"{origin}: {where} must be {_type_name(types)}, not {json.dumps(value)}")
+
+
+def _value(knob: Knob, item: Any, origin: str) -> Any:
+    """One job value checked against its knob: JSON type, list items, choices and limits."""
+    _check(knob.job, item, _types(knob), origin)
+    if knob.kind in _ITEM_TYPES:
+        wanted = _ITEM_TYPES[knob.kind]
+        if not all(isinstance(v, wanted) and not isinstance(v, bool) for v in item):
+            raise InputError(f"{origin}: {knob.job} must list {_type_name((wanted,))} values")
+    problem = out_of_range(knob, item)
+    if problem:
+        raise InputError(f"{origin}: {knob.job} {problem}")
+    return str(item) if knob.kind == "frames" and isinstance(item, int) else item
 
 
 def _resolve(base: Path, value: str) -> str:
@@ -155,26 +165,16 @@ def parse_job(data: Any, base: Path, origin: str = "job") -> Job:
                 raise InputError(
                     f"{origin}: unknown key {section}.{key}; known: {', '.join(sorted(fields))}"
                 )
-            name, types = fields[key]
-            _check(f"{section}.{key}" if section else key, item, types, origin)
-            values[name] = item
-    if "frames" in values and isinstance(values["frames"], int):
-        values["frames"] = str(values["frames"])
-    for key in ("targets", "track_ids"):
-        wanted = str if key == "targets" else int
-        if not all(isinstance(v, wanted) and not isinstance(v, bool) for v in values.get(key, [])):
-            raise InputError(f"{origin}: targets.{key} must list {_type_name((wanted,))} values")
-    if values.get("swapper", "auto") not in SWAPPERS:
-        raise InputError(f"{origin}: swapper.name must be one of {', '.join(SWAPPERS)}")
-    if values.get("batch", 8) < 1:
-        raise InputError(f"{origin}: runtime.batch must be at least 1")
+            name, knob = fields[key]
+            values[name] = _value(knob, item, origin)
 
     base = Path(base)
     values["sources"] = [[_resolve(base, p) for p in group] for group in values["sources"]]
-    values["targets"] = [_resolve(base, p) for p in values.get("targets", [])]
-    for name in _PATH_FIELDS:
-        if isinstance(values.get(name), str):
+    for name, knob in knob_fields():
+        if knob.kind == "path" and isinstance(values.get(name), str):
             values[name] = _resolve(base, values[name])
+        elif knob.kind == "paths" and name in values:
+            values[name] = [_resolve(base, p) for p in values[name]]
 
     cache = data.get("cache")
     root = node = None

@@ -4,17 +4,18 @@ Render code only needs `resolve(name)` (and `file_sha256(name)` to key derived f
 ONNX exports); installing is the job of `ghostswap models install`.
 """
 
-from ghost_core.models_store.manifest import Asset, Manifest, load_manifest
+from ghost_core.models_store.home import cache_root
+from ghost_core.models_store.manifest import Asset, Manifest
+from ghost_core.models_store.registration import register_local
 from ghost_core.models_store.store import (
     ModelStore,
-    cache_root,
     file_sha256,
     install,
     list_models,
+    load_manifest,
     resolve,
     verify,
 )
-from ghost_core.models_store.user_models import register_local
 
 __all__ = [
     "Asset",

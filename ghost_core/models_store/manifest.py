@@ -124,24 +124,8 @@ def manifest_text() -> tuple[str, str]:
         ) from None
 
 
-def load_manifest(root: Path | None = None, *, include_user: bool = True) -> Manifest:
-    """Read and validate the manifest; every problem names the manifest file and the asset.
-
-    Models the user registered in the cache at `root` (default: the cache root), e.g. fine-tuned
-    generators, are added after the official ones; they can never replace an official name.
-    """
-    official = _load_official()
-    if not include_user:
-        return official
-    from ghost_core.models_store.user_models import read_user_assets
-
-    user = read_user_assets(root, official)
-    if not user:
-        return official
-    return Manifest(assets={**official.assets, **user}, source=official.source)
-
-
-def _load_official() -> Manifest:
+def load_official() -> Manifest:
+    """The official manifest alone (`store.load_manifest` adds the user's registered models)."""
     text, source = manifest_text()
     try:
         data = tomllib.loads(text)

@@ -7,7 +7,6 @@ unless a file changed since it was recorded.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,21 +16,28 @@ from ghost_core.errors import DownloadError, InputError, ModelError, OutputError
 from ghost_core.models_store.archive import unpack_members
 from ghost_core.models_store.download import fetch
 from ghost_core.models_store.hashing import copy_with_hash, finish, sha256_file
+from ghost_core.models_store.home import cache_root
 from ghost_core.models_store.lockfile import LOCKS_DIR, LockFile, exclusive, file_record
-from ghost_core.models_store.manifest import Asset, Manifest, load_manifest
-
-HOME_ENV = "GHOSTSWAP_HOME"
+from ghost_core.models_store.manifest import Asset, Manifest, load_official
+from ghost_core.models_store.user_models import read_user_assets
 
 Records = dict[str, dict[str, Any]]
 
 
-def cache_root() -> Path:
-    """$GHOSTSWAP_HOME, else $XDG_CACHE_HOME/ghostswap, else ~/.cache/ghostswap."""
-    home = os.environ.get(HOME_ENV, "").strip()
-    if home:
-        return Path(home).expanduser().absolute()
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(xdg).expanduser().absolute() if xdg else Path.home() / ".cache") / "ghostswap"
+def load_manifest(root: Path | None = None, *, include_user: bool = True) -> Manifest:
+    """The official manifest plus the models the user registered in the cache at `root`.
+
+    `root` defaults to the cache root. User models (e.g. fine-tuned generators) come after the
+    official ones and can never replace an official name. They are merged here, not in the
+    manifest loader, so reading the manifest never depends on the cache.
+    """
+    official = load_official()
+    if not include_user:
+        return official
+    user = read_user_assets(root if root is not None else cache_root(), official)
+    if not user:
+        return official
+    return Manifest(assets={**official.assets, **user}, source=official.source)
 
 
 def _mismatch(path: Path, expected: str, actual: str, name: str) -> str:

@@ -16,13 +16,16 @@ import time
 import traceback
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ghost_core.console import Watch, log, watching
 from ghost_core.errors import Cancelled, GhostSwapError, InputError
 from ghost_core.knobs import ShotSettings
 from ghost_core.service.connection import pid_alive
 from ghost_core.service.store import CANCELLED, DONE, FAILED, QUEUED, JobRecord, JobStore
+
+if TYPE_CHECKING:
+    from ghost_core.engine.shot import Shot
 
 # Test hook, explicit and off by default: seconds to sleep after each reported render batch, so a
 # test can cancel or kill a job mid-render on any machine speed. Never set it in production.
@@ -64,9 +67,9 @@ class WarmShots:
 
     def __init__(self, size: int) -> None:
         self.size = max(0, size)
-        self._shots: OrderedDict[str, Any] = OrderedDict()
+        self._shots: OrderedDict[str, Shot] = OrderedDict()
 
-    def get(self, settings: ShotSettings) -> tuple[Any, bool]:
+    def get(self, settings: ShotSettings) -> tuple[Shot, bool]:
         from ghost_core.engine.shot import Shot
 
         key = shot_key(settings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,6 +11,9 @@ from ghost_core.faces.align import CROP_SIZE, GENERATOR_SIZE, resize_linear
 from ghost_core.faces.identity import ArcFaceEncoder, to_network
 from ghost_core.runtime.backends import Backend
 from ghost_core.swappers.base import Swapper
+
+if TYPE_CHECKING:
+    from ghost_core.knobs import ShotSettings
 
 
 class GhostSwapper(Swapper):
@@ -32,6 +35,17 @@ class GhostSwapper(Swapper):
         generator = open_model(model, kind="generator", **options)
         enhancer = open_model(None, kind="enhancer", **options) if enhance else None
         return cls(generator, ArcFaceEncoder.open(None, **options), enhancer)
+
+    @classmethod
+    def from_settings(cls, settings: ShotSettings) -> GhostSwapper:
+        """The `ghost` registry entry: generator, enhancer and runtime choices from the shot."""
+        return cls.open(
+            settings.model,
+            enhance=settings.enhance,
+            backend=settings.backend,
+            device=settings.device,
+            max_batch=max(1, settings.batch),
+        )
 
     def prepare(self, photos: Sequence[np.ndarray]) -> np.ndarray:
         return self.arcface.identity(photos)

@@ -11,23 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 from scipy.spatial import Delaunay
 
-from ghost_core.color import ColorPath, load_config, resolve_colorspace
+from ghost_core.color import ColorPath, texture_path
 from ghost_core.errors import InputError, UsageError
 from ghost_core.faces.align import CROP_SIZE
 from ghost_core.faces.landmarks import FACE_MESH_468, FaceMeshLandmarker
 from ghost_core.swappers.base import Swapper
 
-# The built-in config is always there (no $OCIO needed): the sRGB texture encoding is GHOST's model
-# space, linear Rec.709 the light the shading is matched in.
-COLOR_CONFIG = "ocio://cg-config-latest"
-LINEAR_SPACE = "lin_rec709"
-MODEL_SPACE = "srgb_tx"
+if TYPE_CHECKING:
+    from ghost_core.knobs import ShotSettings
 
 
 @dataclass(frozen=True)
@@ -85,16 +82,16 @@ class MorphSwapper(Swapper):
         settings: MorphSettings | None = None,
     ) -> None:
         self.landmarker = landmarker or FaceMeshLandmarker()
-        if color is None:
-            config = load_config(COLOR_CONFIG)
-            color = ColorPath(
-                config, resolve_colorspace(config, LINEAR_SPACE), resolve_colorspace(config, MODEL_SPACE)
-            )
-        self.color = color
+        self.color = color or texture_path()
         self.settings = settings or MorphSettings()
         # The crop's pixel centres in continuous coordinates (pixel i spans i..i+1).
         grid = np.mgrid[0:CROP_SIZE, 0:CROP_SIZE].astype(np.float32) + np.float32(0.5)
         self._centres = (grid[1], grid[0])
+
+    @classmethod
+    def from_settings(cls, settings: ShotSettings) -> MorphSwapper:
+        """The `morph` registry entry: needs nothing from the shot (the matte knobs act later)."""
+        return cls()
 
     # ---- identity --------------------------------------------------------------------------------
 

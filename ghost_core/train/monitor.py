@@ -13,6 +13,7 @@ import OpenImageIO as oiio
 import torch
 
 from ghost_core.console import log
+from ghost_core.errors import OutputError
 from ghost_core.io.atomic import atomic_output
 
 SCALAR_LOG = "scalars.jsonl"
@@ -66,5 +67,5 @@ def write_png16(path: Path, rgb: np.ndarray) -> None:
     with atomic_output(path) as tmp:
         out = oiio.ImageOutput.create(str(tmp))
         if out is None or not out.open(str(tmp), spec) or not out.write_image(np.ascontiguousarray(rgb)):
-            raise OSError(f"cannot write {path}: {oiio.geterror()}")
+            raise OutputError(f"cannot write {path}: {oiio.geterror()}; check the run folder and free space")
         out.close()

@@ -200,7 +200,7 @@ def test_bad_model_files_name_the_file(tmp_path):
 
 def test_open_detector_by_name(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("GHOSTSWAP_HOME", str(tmp_path))  # an empty model store: antelopev2 absent
-    with caplog.at_level(logging.INFO, logger="ghost_core.faces.detectors.factory"):
+    with caplog.at_level(logging.INFO, logger="ghostswap.detectors"):
         auto = open_detector("auto", threshold=0.7)
     assert isinstance(auto, RetinaFaceDetector) and auto.threshold == 0.7
     assert "RetinaFace" in caplog.text

@@ -224,5 +224,5 @@ def test_open_landmarker(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     assert isinstance(open_landmarker("auto"), FaceMeshLandmarker)  # antelopev2 is not installed there
     with pytest.raises(ModelError, match="antelopev2"):
         open_landmarker("106")
-    with pytest.raises(UsageError, match="mesh, 106 or auto"):
+    with pytest.raises(UsageError, match="auto, 106 or mesh"):
         open_landmarker("dlib")

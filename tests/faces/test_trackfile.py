@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ghost_core.errors import InputError
+from ghost_core.errors import InputError, OutputError
 from ghost_core.faces.trackfile import (
     DetectorInfo,
     SourceRecord,
@@ -128,7 +128,7 @@ def test_write_is_atomic(tmp_path: Path, data: TrackFile) -> None:
     with pytest.raises(TypeError):
         save_trackfile(path, data)
     data.tracks[-1].fields["bad"] = float("nan")
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(OutputError, match="NaN"):
         save_trackfile(path, data)
     assert path.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.track.json", "source.png"]

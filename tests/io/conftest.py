@@ -11,8 +11,7 @@ import numpy as np
 import OpenImageIO as oiio
 import pytest
 
-from ghost_core import cli
-from ghost_core.cli import app as cli_app
+from ghost_core.cli import app as cli
 from ghost_core.cli.frames import register as register_frames
 
 NUMPY = {"half": np.float16, "float": np.float32, "uint": np.uint32}
@@ -88,7 +87,7 @@ def bits(array: np.ndarray) -> np.ndarray:
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., Any]:
     """Run `ghostswap` with only the frames registrar (other command families may not exist here)."""
-    monkeypatch.setattr(cli_app, "_registrars", lambda: [register_frames])
+    monkeypatch.setattr(cli, "_registrars", lambda: [register_frames])
 
     def run(*argv: str) -> tuple[int, str, str]:
         code = cli.main(list(argv))

@@ -32,11 +32,14 @@ class Prepared:
 
 
 def cache_root(context: bpy.types.Context) -> str:
-    """Preference, else `//ghostswap_cache` beside the saved .blend, else the temp folder."""
+    """Preference, else $GHOSTSWAP_CACHE, else `//ghostswap_cache` beside the saved .blend, else temp."""
     prefs = preferences(context)
     if prefs is not None and prefs.cache_root:
         return bpy.path.abspath(prefs.cache_root)
-    env = os.environ.get("GHOSTSWAP_CACHE_ROOT", "")
+    env = os.environ.get("GHOSTSWAP_CACHE", "")  # the same variable as the Nuke node and the Fuse
+    if not env and os.environ.get("GHOSTSWAP_CACHE_ROOT"):
+        print("GhostSwap: GHOSTSWAP_CACHE_ROOT is deprecated, set GHOSTSWAP_CACHE instead")
+        env = os.environ["GHOSTSWAP_CACHE_ROOT"]
     if env:
         return env
     if bpy.data.filepath:

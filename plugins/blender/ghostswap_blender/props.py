@@ -70,7 +70,7 @@ class GhostSwapSettings(bpy.types.PropertyGroup):
     farm_manager: EnumProperty(
         name="Farm manager",
         items=FARM_MANAGERS,
-        default="deadline",
+        default="openjd",
         description="Which manager's files ghostswap farm submit writes",
     )
     status: StringProperty(name="Status", default="")

@@ -61,7 +61,8 @@ def baked(
     cache_root = tmp / "cache root"  # a space: every path travels as one argument
     out, blend, resources = tmp / "out", tmp / "shot.blend", tmp / "user resources"
     resources.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("GHOSTSWAP_EXE", "GHOSTSWAP_CACHE_ROOT", "OCIO")}
+    unset = ("GHOSTSWAP_EXE", "GHOSTSWAP_CACHE", "GHOSTSWAP_CACHE_ROOT", "OCIO")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env["BLENDER_USER_RESOURCES"] = str(resources)
     report = run_bpy(
         bpy_python,
