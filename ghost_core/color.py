@@ -107,7 +107,8 @@ def plate_colorspace(
             value = spec.get_string_attribute(attr, "")
             if not value:
                 continue
-            cs = config.getColorSpace(value)
+            # OpenImageIO keeps bytes that are not UTF-8 as surrogates, which OCIO cannot take.
+            cs = None if any("\udc80" <= ch <= "\udcff" for ch in value) else config.getColorSpace(value)
             if cs is not None:
                 return ChosenSpace(cs.getName(), f"metadata {attr}={value}")
             log.warning("metadata %s=%r is not in the OCIO config; using role %s", attr, value, PLATE_ROLE)

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from ghost_core.faces import LANDMARKERS
 from ghost_core.faces.detectors import DETECTORS
 from ghost_core.swappers import SWAPPERS as SWAPPER_REGISTRY
+from ghost_core.swappers import several_photos_help
 
 KNOBS_SCHEMA = "ghostswap.knobs"
 KNOBS_VERSION = 1
@@ -100,8 +101,8 @@ class ShotSettings:
     )
     sources: list[list[str]] = knob(
         job="sources", kind="photo_groups", cli="--source", metavar="IMG", stage="track",
-        help="photo(s) of one new face; repeat --source for more people "
-        "(ghost averages the identity of a person's photos, morph uses the first)",
+        help="photo(s) of one new face; repeat --source for more people. With several photos of one "
+        f"person, {several_photos_help()}",
     )
     out: str | None = knob(
         None, job="output", kind="path", metavar="PATTERN", nullable=True,

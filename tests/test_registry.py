@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -22,6 +23,7 @@ from ghost_core.knobs import SWAPPERS as SWAPPER_CHOICES
 from ghost_core.knobs import ShotSettings
 from ghost_core.registry import Registry
 from ghost_core.swappers import SWAPPERS
+from tests.shots import write_plate_frame
 
 EXPECTED = {
     "face detector": (DETECTORS, ("auto", "scrfd", "retinaface")),
@@ -147,7 +149,12 @@ def test_a_registered_detector_comes_back_from_open_detector() -> None:
         open_detector("dummy")
 
 
-def test_a_registered_executor_runs_from_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_registered_executor_runs_from_the_cli(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # render checks the plate's headers before any executor runs
+    for frame in (1001, 1002, 1003):
+        write_plate_frame(tmp_path / f"p.{frame}.exr", np.zeros((4, 4, 3), np.float32))
     EXECUTORS.add("dummy", f"{__name__}:DummyExecutor", "a test executor that renders nothing")
     try:
         assert isinstance(open_executor(ExecutorOptions("dummy")), DummyExecutor)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable, Sequence
 
 from ghost_core import __version__
 from ghost_core.console import emit_json, log, setup_logging
-from ghost_core.errors import GhostSwapError
+from ghost_core.errors import GhostSwapError, StdoutClosed
 
 # Each command family registers its own sub-parsers; the handler is stored as `func`.
 Registrar = Callable[[argparse._SubParsersAction], None]
@@ -79,6 +81,16 @@ def _accept_global_options_anywhere(sub: argparse._SubParsersAction) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        # `ghostswap ... | head -1`: the reader has all it wanted. Point stdout at /dev/null so the
+        # interpreter's final flush cannot raise again, and exit without a traceback.
+        _discard_stdout()
+        return StdoutClosed.exit_code
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(args.verbose, args.quiet)
@@ -86,13 +98,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = args.func(args)
     except GhostSwapError as exc:
         if args.json:
-            emit_json({"ok": False, "error": type(exc).__name__, "message": str(exc)})
+            emit_json({**exc.details, "ok": False, "error": type(exc).__name__, "message": str(exc)})
         log.error("%s", exc)
+        sys.stdout.flush()
         return exc.exit_code
     except KeyboardInterrupt:
         log.error("interrupted; finished outputs are kept, rerun to resume")
         return 130
     if args.json:
         emit_json({"ok": True, "command": args.command, **(result or {})})
+    sys.stdout.flush()  # a closed pipe surfaces here, inside main, not at interpreter exit
     return 0
 
+
+def _discard_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (an in-process caller)
+        pass

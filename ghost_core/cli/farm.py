@@ -19,6 +19,7 @@ from ghost_core.farm.model import (
     DEFAULT_RETRIES,
     FarmJob,
     Placement,
+    default_executable,
     default_name,
     job_frames,
 )
@@ -39,9 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     submit.add_argument("--name", help="job name on the farm (default: the job's host node, else file name)")
     submit.add_argument(
         "--executable",
-        default="ghostswap",
         metavar="CMD",
-        help="ghostswap command on the farm machines, split like a shell would (default: ghostswap)",
+        help="ghostswap command on the farm machines, split like a shell would (default: ghostswap "
+        "when it is on PATH, else this ghostswap by absolute path)",
     )
     submit.add_argument("--priority", type=int, default=DEFAULT_PRIORITY, help="0-100 (default 50)")
     submit.add_argument(
@@ -83,10 +84,13 @@ def _farm_job(args: argparse.Namespace) -> FarmJob:
     frames = job_frames(job_file, args.frames)
     extra: dict[str, Any] = {}
     if hasattr(args, "manager"):
-        try:
-            executable = tuple(shlex.split(args.executable))
-        except ValueError as exc:
-            raise UsageError(f"--executable {args.executable!r}: {exc}") from None
+        if args.executable is None:
+            executable, args.executable_note = default_executable()
+        else:
+            try:
+                executable = tuple(shlex.split(args.executable))
+            except ValueError as exc:
+                raise UsageError(f"--executable {args.executable!r}: {exc}") from None
         extra = {
             "retries": args.retries,
             "priority": args.priority,
@@ -142,6 +146,7 @@ def _submit(args: argparse.Namespace) -> dict[str, Any]:
     written = write_files(out, files)
     submit = [shlex.join(argv) for argv in module.submit_commands(job, out)]
     chunks = job.chunks
+    note = getattr(args, "executable_note", None)
     if not args.json:
         print(f"{args.manager}: track + {len(chunks)} render chunks of frames {job.frame_spec}")
         for path in written:
@@ -149,6 +154,8 @@ def _submit(args: argparse.Namespace) -> dict[str, Any]:
         print("submit with:" if len(submit) == 1 else "submit with one of:")
         for line in submit:
             print(f"  {line}")
+        if note:
+            print(note)
     return {
         "manager": args.manager,
         "job_file": str(job.job_file),
@@ -156,6 +163,8 @@ def _submit(args: argparse.Namespace) -> dict[str, Any]:
         "chunks": [c.spec for c in chunks],
         "files": [str(p) for p in written],
         "submit": submit,
+        "executable": list(job.executable),
+        "note": note,
     }
 
 

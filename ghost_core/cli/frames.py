@@ -9,7 +9,7 @@ from typing import Any
 from ghost_core.color import DEFAULT_GREY, Region
 from ghost_core.errors import UsageError
 from ghost_core.io.convert import ConvertOptions, convert_sequence
-from ghost_core.io.info import frames_info
+from ghost_core.io.info import frames_info, info_error
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -92,6 +92,9 @@ def _info(args: argparse.Namespace) -> dict[str, Any]:
     report = frames_info(args.pattern, args.frames, args.colorspace, args.ocio, not args.headers_only)
     if not args.json:
         _print(_info_lines(report))
+    error = info_error(report)
+    if error is not None:  # the report is out (or rides in the --json error); now fail
+        raise error
     return report
 
 
@@ -118,6 +121,8 @@ def _info_lines(report: dict[str, Any]) -> list[str]:
             lines.append(
                 f"  {name:<12}  nan {counts['nan']}  inf {counts['inf']}  negative {counts['negative']}"
             )
+    if report.get("layout_problem"):
+        lines.append(f"  cannot render: {report['layout_problem']}")
     for frame, message in report.get("unreadable", {}).items():
         lines.append(f"  unreadable {frame}: {message}")
     return lines

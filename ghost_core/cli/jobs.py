@@ -6,8 +6,7 @@ import argparse
 from typing import Any
 
 from ghost_core.errors import ServiceError
-from ghost_core.jobs.cache import resolve_job
-from ghost_core.jobs.schema import job_to_dict, load_job
+from ghost_core.jobs.schema import load_job
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,21 +30,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> dict[str, Any]:
+    """Print where the results go and every missing input; fail (typed) after printing if any."""
+    from ghost_core.jobs.check import check_job, shown_job
+
     job = load_job(args.file)
-    resolved = resolve_job(job)
-    s = resolved.settings
-    summary = {
-        "job": str(args.file),
-        "output": s.out,
-        "track_file": s.track,
-        "params_hash": resolved.params_hash,
-        "cache_dir": str(resolved.cache_dir) if resolved.cache_dir else None,
-        "frames": s.frames,
-    }
+    report = check_job(job, args.file)
     if not args.json:
-        for key, value in summary.items():
-            print(f"{key:<12} {value}")
-    return {**summary, "resolved": job_to_dict(job)}
+        for key, value in report.summary.items():
+            print(f"{key:<17} {value}")
+        if report.problems:
+            print(f"{len(report.problems)} problem(s):")
+            for problem in report.problems:
+                print(f"  {problem.line()}")
+    error = report.error()
+    if error is not None:
+        error.details["resolved"] = shown_job(job)
+        raise error
+    return {**report.summary, "problems": [], "resolved": shown_job(job)}
 
 
 def _bake(args: argparse.Namespace) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ghost_core.errors import UsageError
 from ghost_core.executors.base import EXECUTORS
+from ghost_core.io.plate import check_plate
 from ghost_core.knobs import SWAPPERS, Knob, ShotSettings, knob_fields, out_of_range
 
 # Job sections whose CLI options are shown as one group in --help.
@@ -117,17 +118,33 @@ def _track(args: argparse.Namespace) -> dict[str, Any]:
     out = args.out or settings.track
     if not out:
         raise UsageError("give --out TRACKFILE (or --job FILE)")
-    return track_command(replace(settings, track=None), out)
+    # A job's own track file covers the whole plate, as bake's does (jobs/bake.job_track_frames).
+    whole_shot = bool(args.job and not args.out)
+    check_plate(settings.plate, None if whole_shot else settings.frames)  # before any model loads
+    return track_command(replace(settings, track=None), out, whole_shot=whole_shot)
 
 
 def _render(args: argparse.Namespace) -> dict[str, Any]:
     from ghost_core.executors import ExecutorOptions, open_executor
 
     settings = _settings(args, args.out)
-    if args.job and not args.track and settings.track and not Path(settings.track).is_file():
-        settings = replace(settings, track=None)  # not tracked yet: analyse in memory, as without a job
+    if args.job and not args.track and settings.track:
+        if not Path(settings.track).is_file():
+            settings = replace(settings, track=None)  # not tracked yet: analyse in memory, as without a job
+        else:
+            _check_job_track(settings)
+    # Before any model loads; without a track file the whole shot is analysed, so all of it is read.
+    check_plate(settings.plate, settings.frames if settings.track else None)
     options = ExecutorOptions(args.executor, args.address, args.workers, args.chunk)
     return open_executor(options).render(settings).to_dict()
+
+
+def _check_job_track(settings: ShotSettings) -> None:
+    """A job's own track file must cover the whole plate, or chunks would differ from a bake's frames."""
+    from ghost_core.faces.trackfile import load_trackfile
+    from ghost_core.jobs.bake import check_job_track
+
+    check_job_track(load_trackfile(settings.track or ""), settings)
 
 
 def _demo(args: argparse.Namespace) -> dict[str, Any]:

@@ -325,11 +325,12 @@ def load_track(settings: ShotSettings) -> TrackFile:
 # ---------------------------------------------------------------------------------------- commands
 
 
-def track_command(settings: ShotSettings, out: str) -> dict[str, Any]:
+def track_command(settings: ShotSettings, out: str, whole_shot: bool = False) -> dict[str, Any]:
+    """`ghostswap track`: `settings.frames`, or every plate frame when `whole_shot` (a job's track file)."""
     if Path(out).suffix.lower() != ".json":
         raise UsageError(f"{out}: name the track file .json")
     shot = Shot(settings)
-    tf = shot.analyse(requested_frames(settings))
+    tf = shot.analyse(None if whole_shot else requested_frames(settings))
     save_trackfile(out, tf)
     return {
         "track_file": str(out),

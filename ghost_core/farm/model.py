@@ -11,7 +11,10 @@ Chunks never cross a change of step or a gap in the frame list, so each one is a
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,3 +176,31 @@ def default_name(job_file: str | Path) -> str:
     job = load_job(job_file)
     node = job.host.get("node") if isinstance(job.host, dict) else None
     return str(node) if node else Path(job_file).stem
+
+
+def default_executable() -> tuple[tuple[str, ...], str | None]:
+    """The ghostswap command for farm tasks when `--executable` is not given, and a note, if any.
+
+    `ghostswap` when it is on PATH here (the portable choice: each worker finds its own install).
+    Otherwise a bare `ghostswap` would fail on the workers with "not found" too, so the running
+    CLI is named by absolute path: this console script, or this interpreter with
+    `-m ghost_core.cli`. That path must exist on the workers (a shared install), so it is said.
+    """
+    if shutil.which("ghostswap"):
+        return ("ghostswap",), None
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    python = os.path.abspath(sys.executable)
+    beside = Path(python).with_name("ghostswap")
+    if argv0 is not None and argv0.name.startswith("ghostswap") and argv0.is_file():
+        command: tuple[str, ...] = (os.path.abspath(argv0),)
+    elif argv0 is not None and argv0.parts[-3:] == ("ghost_core", "cli", "__main__.py"):
+        command = (python, "-m", "ghost_core.cli")
+    elif beside.is_file() and os.access(beside, os.X_OK):
+        command = (str(beside),)
+    else:
+        command = (python, "-m", "ghost_core.cli")
+    note = (
+        f"note: `ghostswap` is not on PATH here, so the farm tasks run {' '.join(command)}; "
+        "it must exist on the workers too (or pass --executable)"
+    )
+    return command, note

@@ -131,10 +131,21 @@ def build(job: FarmJob) -> dict[str, str]:
     return {TEMPLATE_NAME: template_text(job), VALUES_NAME: _json(values)}
 
 
+def _job_param(job_file: Path) -> str:
+    """`-p`'s value: `JobFile=PATH`, or inline JSON when the path holds a line break.
+
+    openjd reads `KEY=VALUE` one line at a time, so a newline in a folder name would make it
+    refuse the whole parameter; JSON escapes it.
+    """
+    if "\n" in str(job_file) or "\r" in str(job_file):
+        return json.dumps({"JobFile": str(job_file)}, ensure_ascii=False)
+    return f"JobFile={job_file}"
+
+
 def submit_commands(job: FarmJob, out_dir: Path) -> list[list[str]]:
     """Run locally with openjd-cli, or submit the bundle to AWS Deadline Cloud."""
     path = str(Path(out_dir) / TEMPLATE_NAME)
     return [
-        ["openjd", "run", path, "--step", "Render", "--run-dependencies", "-p", f"JobFile={job.job_file}"],
+        ["openjd", "run", path, "--step", "Render", "--run-dependencies", "-p", _job_param(job.job_file)],
         ["deadline", "bundle", "submit", str(out_dir)],
     ]

@@ -28,10 +28,11 @@ from ghost_core.color import (
 from ghost_core.console import log, progress
 from ghost_core.errors import OutputError, UsageError
 from ghost_core.io.atomic import check_output_folder, make_output_folder, same_file
-from ghost_core.io.exr import ALPHA_CHANNEL, COLOUR_CHANNELS, Frame, channel_formats, read_frame, read_header
+from ghost_core.io.exr import ALPHA_CHANNEL, COLOUR_CHANNELS, Frame, channel_formats, read_frame
 from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame, write_rgba
 from ghost_core.io.memory import streaming_buffers
 from ghost_core.io.pixel_stats import add_counts, channel_counts, has_nonfinite
+from ghost_core.io.plate import plate_headers
 from ghost_core.io.resume import is_complete
 from ghost_core.io.sequence import FramePattern, compact_frames, resolve_frames
 
@@ -113,7 +114,7 @@ def _plan(input_pattern: str, output_pattern: str, frames_spec: str | None, opti
         config = load_config(options.ocio_config)
         plate_flag = plate_colorspace(config, options.colorspace) if options.colorspace else None
         model = model_colorspace(config, options.model_space)
-    headers = {frame: read_header(src.path(frame)) for frame in frames}
+    headers = plate_headers(src, frames)  # one message for a sequence that cannot be used
     for folder in folders:
         make_output_folder(folder)
     write_options = WriteOptions(

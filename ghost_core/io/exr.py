@@ -24,9 +24,20 @@ COLOUR_CHANNELS = ("R", "G", "B")
 ALPHA_CHANNEL = "A"
 
 
+LUMINANCE_CHANNELS = ("Y", "RY", "BY")
+
+
+def _message(get: object) -> str:
+    """One OpenImageIO error message; a damaged header can put bytes in it that are not UTF-8."""
+    try:
+        return str(get())  # type: ignore[operator]
+    except UnicodeDecodeError:
+        return "the error message holds bytes that are not text (a damaged header)"
+
+
 def _oiio_error(source: object | None = None) -> str:
     """Pending OpenImageIO messages on one line; reading clears them (else OIIO prints them at exit)."""
-    messages = [source.geterror() if source is not None else "", oiio.geterror()]
+    messages = [_message(source.geterror) if source is not None else "", _message(oiio.geterror)]
     return " ".join(" ".join(m for m in messages if m).split()) or "unknown error"
 
 
@@ -149,25 +160,53 @@ def _channel_runs(formats: list[str]) -> list[tuple[int, int, str]]:
     return runs
 
 
-def _check_layout(path: Path, spec: oiio.ImageSpec) -> None:
+def luminance_layout(names: tuple[str, ...]) -> str | None:
+    """'luminance' (Y) or 'luminance/chroma' (Y, RY, BY) for a plate without R, G and B, else None."""
+    if any(c in names for c in COLOUR_CHANNELS) or LUMINANCE_CHANNELS[0] not in names:
+        return None
+    return "luminance/chroma" if any(c in names for c in LUMINANCE_CHANNELS[1:]) else "luminance"
+
+
+def layout_problem(spec: oiio.ImageSpec) -> str | None:
+    """Why GhostSwap cannot render a plate with this header (no path: a sequence shares it), or None.
+
+    Luminance plates are refused rather than converted: OpenImageIO hands back the raw Y/RY/BY
+    channels, and a face swapped in RGB cannot be written back into the plate's own Y/RY/BY
+    layout without a lossy conversion, so the user converts the sequence once, knowingly.
+    """
     names = tuple(spec.channelnames)
+    if any("\udc80" <= ch <= "\udcff" for name in names for ch in name):
+        shown = ", ".join(ascii(n) for n in names)
+        return f"a channel name is not text ({shown}); the header looks damaged"
+    luminance = luminance_layout(names)
+    if luminance:
+        alpha = ",A=A" if ALPHA_CHANNEL in names else ""
+        return (
+            f"{luminance} EXR (channels {', '.join(sorted(names))}); GhostSwap renders RGB or RGBA plates "
+            "and writes each plate back in its own layout, which it cannot do for Y/RY/BY: convert the "
+            f"plate to RGB first (Y only: oiiotool IN --ch R=Y,G=Y,B=Y{alpha} -o OUT; "
+            "Y/RY/BY: read it in your compositor and write RGB)"
+        )
     missing = [c for c in COLOUR_CHANNELS if c not in names]
     if missing:
-        raise InputError(
-            f"{path}: no {','.join(missing)} channel (found {', '.join(names)}); "
+        return (
+            f"no {','.join(missing)} channel (found {', '.join(names)}); "
             "GhostSwap needs an RGB or RGBA plate in the first part"
         )
     formats = channel_formats(spec)
     for name in (*COLOUR_CHANNELS, ALPHA_CHANNEL):
         if name in names and formats[names.index(name)] not in ("half", "float"):
-            raise InputError(
-                f"{path}: channel {name} is {formats[names.index(name)]}; colour must be half or float"
-            )
+            return f"channel {name} is {formats[names.index(name)]}; colour must be half or float"
     unknown = sorted({f for f in formats if f not in NUMPY_TYPES})
     if unknown:
-        raise InputError(
-            f"{path}: unsupported pixel type {', '.join(unknown)}; EXR channels are half/float/uint"
-        )
+        return f"unsupported pixel type {', '.join(unknown)}; EXR channels are half/float/uint"
+    return None
+
+
+def _check_layout(path: Path, spec: oiio.ImageSpec) -> None:
+    problem = layout_problem(spec)
+    if problem:
+        raise InputError(f"{path}: {problem}")
 
 
 def read_frame(path: Path) -> Frame:
@@ -193,12 +232,17 @@ def read_frame(path: Path) -> Frame:
     return Frame(path=path, spec=spec, planes=planes, part_count=parts, blocks=blocks)
 
 
-def read_header(path: Path, check_pixels: bool = True) -> oiio.ImageSpec:
-    """The first part's header; with `check_pixels` the last chunk is decoded to catch truncation."""
+def read_header(path: Path, check_pixels: bool = True, check_layout: bool = True) -> oiio.ImageSpec:
+    """The first part's header; with `check_pixels` the last chunk is decoded to catch truncation.
+
+    `check_layout=False` returns headers GhostSwap cannot render too (for `frames info`, which
+    reports a whole sequence's layout problem once).
+    """
     path = Path(path)
     with open_exr(path) as inp:
         spec = inp.spec().copy()
-        _check_layout(path, spec)
+        if check_layout:
+            _check_layout(path, spec)
         if check_pixels:
             check_pixels_present(inp, path)
     return spec

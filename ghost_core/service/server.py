@@ -46,6 +46,9 @@ _JOB_PATH = re.compile(r"^/jobs/([0-9a-f]{1,32})(/cancel)?$")
 
 class ServiceHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: with a few dozen hosts polling at once, the
+    # kernel drops SYNs and clients wait out TCP's 1 s / 3 s retransmits (benchmarks/serve_load.py).
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], token: str, store: JobStore, stop: threading.Event) -> None:
         super().__init__(address, _Handler)

@@ -40,3 +40,18 @@ SWAPPERS.add(
     "ghost_core.swappers.morph:MorphSwapper.from_settings",
     "offline dense-landmark morph, no downloads (previews and tests)",
 )
+
+#: What each swapper does with several photos of one person (`--source A.jpg B.jpg`): the
+#: `--source` help and the knob table say it per swapper, so no one expects morph to blend photos.
+#: A new swapper adds its line here (tests/robustness/test_source_photos_help.py checks every name has one).
+SEVERAL_PHOTOS = {
+    "auto": "as the swapper it picks",
+    "ghost": "averages their ArcFace identities, each photo weighing the same",
+    "morph": "keeps one, the clearest and most frontal face, and ignores the others",
+}
+
+
+def several_photos_help() -> str:
+    """`name: rule; ...` for every registered swapper, in registry order."""
+    unknown = "see the swapper's documentation"  # a plugin swapper that did not add its line
+    return "; ".join(f"{name}: {SEVERAL_PHOTOS.get(name, unknown)}" for name in SWAPPERS.names())

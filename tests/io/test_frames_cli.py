@@ -239,7 +239,7 @@ def test_output_equal_to_input_is_refused_before_reading(
         raise AssertionError("an input was opened")
 
     monkeypatch.setattr(exr_module.oiio.ImageInput, "open", no_reading)
-    monkeypatch.setattr(convert_module, "read_header", no_reading)
+    monkeypatch.setattr(convert_module, "plate_headers", no_reading)
     out = (
         str(tmp_path / "in" / out_name)
         if not out_name.startswith("..")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ghost_core.cli import main
 from ghost_core.errors import InputError
 from ghost_core.jobs.cache import params_hash, resolve_job, safe_node_name
 from ghost_core.jobs.schema import SCHEMA, VERSION, job_to_dict, load_job, parse_job
-from tests.shots import ASSETS
+from tests.shots import ASSETS, write_plate_frame
 
 PHOTO = str(ASSETS / "faces" / "elon_musk.jpg")
 OTHER = str(ASSETS / "faces" / "mark.jpg")
@@ -145,6 +146,10 @@ def test_node_names_become_one_folder() -> None:
 
 def test_job_check_prints_where_results_go(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, _job(cache={"root": "c", "node": "n"}))
+    assert main(["job", "check", str(path)]) == InputError.exit_code, "the plate is not there yet"
+    (tmp_path / "plate").mkdir()
+    write_plate_frame(tmp_path / "plate" / "p.1001.exr", np.zeros((8, 8, 3), np.float32))
+    capsys.readouterr()
     assert main(["--json", "job", "check", str(path)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["output"].startswith(str(tmp_path / "c" / "n"))

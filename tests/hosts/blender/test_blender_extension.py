@@ -157,7 +157,7 @@ def test_engine_errors_reach_the_user_with_the_file_named(ghostswap_exe: str, tm
         sources=[str(PHOTO)],
         first=1001,
         last=1004,
-        colorspace="Linear Rec.709",
+        colorspace="Linear Rec.709 (sRGB)",  # a name in the built-in config (no Blender config here)
     )
     job = jobfile.build_job(request)
     path = jobfile.write_job(jobfile.node_dir(tmp_path, request.node) / "job.json", job)
