@@ -58,6 +58,7 @@ class RenderSummary:
     skipped_complete: int = 0
     faces_replaced: int = 0
     frames_without_face: tuple[int, ...] = ()
+    frames_not_selected: tuple[int, ...] = ()  # a face is there, but no source replaces it
     seconds: float = 0.0
     seconds_swap: float = 0.0  # inside the swapper: the rest is I/O, colour and compositing
     swapper: Mapping[str, object] | None = None
@@ -83,12 +84,20 @@ class RenderSummary:
             skipped_complete=sum(p.skipped_complete for p in parts),
             faces_replaced=sum(p.faces_replaced for p in parts),
             frames_without_face=tuple(sorted({f for p in parts for f in p.frames_without_face})),
+            frames_not_selected=tuple(sorted({f for p in parts for f in p.frames_not_selected})),
             seconds=sum(p.seconds for p in parts),
             seconds_swap=sum(p.seconds_swap for p in parts),
         )
 
     def log(self, where: str = "") -> None:
         """The end-of-render lines on stderr: frames without a face, then the counts."""
+        if self.frames_not_selected:
+            log.warning(
+                "faces not selected on %d frame(s) (%s): left unchanged with an empty matte;"
+                " choose them with --track-id, --target or --all",
+                len(self.frames_not_selected),
+                compact_frames(self.frames_not_selected),
+            )
         if self.frames_without_face:
             log.warning(
                 "no face to replace on %d frame(s) (%s): written unchanged with an empty matte",
@@ -108,6 +117,7 @@ class RenderSummary:
             "skipped_complete": self.skipped_complete,
             "faces_replaced": self.faces_replaced,
             "frames_without_face": list(self.frames_without_face),
+            "frames_not_selected": list(self.frames_not_selected),
             "seconds": round(self.seconds, 3),
             "swapper": None if self.swapper is None else dict(self.swapper),
             "track_digest": self.track_digest,

@@ -32,7 +32,7 @@ SOURCE = str(ASSETS / "faces" / "elon_musk.jpg")
 OFFLINE = ["--swapper", "morph", "--detector", "retinaface", "--landmarker", "mesh"]
 CLI_KEYS = {
     "plate", "output", "frames", "written", "skipped_complete", "faces_replaced",
-    "frames_without_face", "seconds", "swapper", "track_digest", "render_digest",
+    "frames_without_face", "frames_not_selected", "seconds", "swapper", "track_digest", "render_digest",
 }  # fmt: skip
 RAY_KEYS = {
     "executor", "workers", "chunks", "retried_chunks", "reassigned_chunks", "lost_workers",
