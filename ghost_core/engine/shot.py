@@ -363,6 +363,7 @@ def track_command(settings: ShotSettings, out: str) -> dict[str, Any]:
         "tracks": [
             {
                 "id": t.id,
+                "actor": t.actor_id,
                 "first": t.frames[0],
                 "last": t.frames[-1],
                 "frames": len(t.frames),
@@ -370,6 +371,7 @@ def track_command(settings: ShotSettings, out: str) -> dict[str, Any]:
             }
             for t in tf.tracks
         ],
+        "cuts": list(tf.cuts),
         "digest": digest(tf),
     }
 
