@@ -148,6 +148,11 @@ class ShotSettings:
         "auto", job="analysis.landmarker", kind="choice", cli="--landmarker", stage="track",
         choices=LANDMARKERS.names(), help=LANDMARKERS.help_text("auto"),
     )
+    bridge_gap: int = knob(
+        3, job="analysis.bridge_gap", kind="int", cli="--bridge-gap", metavar="FRAMES", stage="track",
+        minimum=0, maximum=12,
+        help="fill detection drop-outs of up to this many frames inside a track by interpolation (0 off)",
+    )
     colorspace: str | None = knob(
         None, job="color.colorspace", kind="str", cli="--colorspace", metavar="NAME", stage="both",
         nullable=True, help="plate colour space (default: metadata, then the scene_linear role)",

@@ -43,6 +43,8 @@ def _changed(name: str, kind: str, choices: tuple[str, ...]) -> Any:
     limit = dict(knob_fields())[name].maximum
     if limit is not None and value > limit:  # e.g. color.match lives in 0..1
         value = limit / 2
+    if kind in ("int", "float") and value == field_default(name):  # e.g. analysis.bridge_gap is 3
+        value += 1
     return value
 
 

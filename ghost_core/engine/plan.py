@@ -32,6 +32,8 @@ class ShotPlan:
     frames: list[int | None]
     tasks: dict[int | None, list[FaceTask]] = field(default_factory=dict)
     digest: str = ""
+    # Frames with a tracked face that no source replaces (told apart from frames without a face).
+    unselected: frozenset[int | None] = frozenset()
 
     def tasks_at(self, frame: int | None) -> list[FaceTask]:
         return self.tasks.get(frame, [])

@@ -18,14 +18,19 @@ from typing import Any
 import numpy as np
 
 from ghost_core.console import check_cancelled, log, progress, report
+from ghost_core.engine.choices import apply_render_choice
 from ghost_core.engine.colours import Colours
 from ghost_core.engine.crops import cut_face, face_gain
+from ghost_core.engine.identify import identify
 from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.render import Frames, Renderer, render, requested_frames
-from ghost_core.engine.sources import SourcePhoto, load_people, load_photo
+from ghost_core.engine.sources import SourcePhoto, load_people
 from ghost_core.engine.summary import RenderSummary
 from ghost_core.errors import InputError, TrackFileError, UsageError
+from ghost_core.faces.actors import select_actors
+from ghost_core.faces.cuts import Signature, detect_cuts, signature
 from ghost_core.faces.detectors import open_detector
+from ghost_core.faces.gaps import bridge_gaps
 from ghost_core.faces.landmarks import open_landmarker
 from ghost_core.faces.trackfile import (
     DetectorInfo,
@@ -36,7 +41,7 @@ from ghost_core.faces.trackfile import (
     save_trackfile,
     to_dict,
 )
-from ghost_core.faces.tracking import link_tracks, select_targets, track_embedding
+from ghost_core.faces.tracking import DEFAULT_SIMILARITY_THRESHOLD, link_tracks
 from ghost_core.faces.types import Detection
 from ghost_core.io.exr import read_frame
 from ghost_core.io.memory import streaming_buffers
@@ -47,7 +52,7 @@ from ghost_core.swappers import SWAPPERS, FaceSwapper
 from ghost_core.swappers.base import Swapper
 
 SINGLE = 0  # frame key of a single still (a plate path without a frame token)
-EMBED_SAMPLES = 5
+LINK_MAX_GAP = 3  # processed frames a track survives without a face (longer gaps, when bridged)
 
 
 # ---------------------------------------------------------------------------------------- loading
@@ -71,9 +76,13 @@ def _frame_of(pattern: FramePattern, key: int) -> int | None:
 
 def _detect_shot(
     settings: ShotSettings, pattern: FramePattern, frames: Frames, detector: Any, colours: Colours
-) -> tuple[dict[int, list[Detection]], dict[tuple[int, int], float], tuple[int, int]]:
-    """Detect every frame once; remember each face's exposure gain. Memory stays flat (no frames kept)."""
+) -> tuple[dict[int, list[Detection]], dict[tuple[int, int], float], tuple[int, int], list[Signature]]:
+    """Detect every frame once; keep each face's exposure gain and each frame's cut signature.
+
+    Memory stays flat: of a frame only its detections and a small `Signature` are kept.
+    """
     per_frame: dict[int, list[Detection]] = {}
+    signatures: list[Signature] = []
     gains: dict[tuple[int, int], float] = {}
     size: tuple[int, int] | None = None
     for n, f in enumerate(progress(frames, total=len(frames), desc="detect", unit="frame")):
@@ -93,12 +102,13 @@ def _detect_shot(
         model = color.to_model(rgba[..., :3], gain, clip=True)
         np.nan_to_num(model, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
         faces = detector.detect(model)
+        signatures.append(signature(model))
         per_frame[_key(f)] = list(faces)
         for i, det in enumerate(faces):
             gains[(_key(f), i)] = face_gain(rgba, color, det.box)
     report("track", len(frames), len(frames))
     assert size is not None
-    return per_frame, gains, size
+    return per_frame, gains, size, signatures
 
 
 def _track_gain(
@@ -106,29 +116,11 @@ def _track_gain(
 ) -> float:
     values = []
     for f, det in zip(track.frames, track.detections, strict=True):
+        if f in track.interpolated:
+            continue  # bridged: no detection of its own, so no gain measured
         index = next(i for i, d in enumerate(per_frame[f]) if d is det)
         values.append(gains[(f, index)])
     return float(np.median(values)) if values else 1.0
-
-
-def _track_embeddings(
-    tracks: list[Any], pattern: FramePattern, colours: Colours, encoder: Any
-) -> dict[int, np.ndarray]:
-    """Each track's identity from up to EMBED_SAMPLES evenly spaced frames (for --target photos)."""
-    out: dict[int, np.ndarray] = {}
-    for track in progress(tracks, total=len(tracks), desc="identify tracks", unit="track"):
-        picks = np.unique(
-            np.linspace(0, len(track.frames) - 1, min(EMBED_SAMPLES, len(track.frames))).round()
-        )
-        crops = []
-        for i in picks.astype(int):
-            plate = read_frame(pattern.path(_frame_of(pattern, track.frames[i])))
-            crop = cut_face(plate.rgba_source(), colours(plate), track.detections[i].kps)
-            if crop is not None:
-                crops.append(crop.seen)
-        if crops:
-            out[track.id] = track_embedding(encoder.embed(np.stack(crops)))
-    return out
 
 
 def _mask_params(
@@ -139,8 +131,14 @@ def _mask_params(
     identities: list[Any],
     landmarker: Any,
 ) -> None:
-    """GHOST's mask choice per track segment: swap the segment's first frame, compare jaw lines."""
-    jobs = [(t, seg, run[0]) for t in tf.tracks if t.source is not None for seg, run in enumerate(_runs(t))]
+    """GHOST's mask choice per track segment: swap the segment's first frame, compare jaw lines.
+
+    Tracks left alone get theirs too (with source 1, recorded as the track's `mask_source`), so
+    `render --track-id` can pick any track of the file without re-tracking.
+    """
+    for t in tf.tracks:
+        t.fields["mask_source"] = t.source if t.source is not None else 0
+    jobs = [(t, seg, run[0]) for t in tf.tracks for seg, run in enumerate(_runs(t))]
     for track, segment, first in progress(jobs, total=len(jobs), desc="mask settings", unit="segment"):
         plate = read_frame(pattern.path(_frame_of(pattern, first)))
         kps = tf.kps_at(track.id, first)
@@ -148,7 +146,7 @@ def _mask_params(
         if crop is None:
             params = MaskParams(5, 5.0, 5.0, 2.0)
         else:
-            swapped = swapper.swap(crop.seen[None], identities[track.source])
+            swapped = swapper.swap(crop.seen[None], identities[track.fields["mask_source"]])
             marks = landmarker.landmarks(np.stack([swapped[0], crop.seen]))
             params = choose_params(marks[0], marks[1])
         tf.set_mask_params(
@@ -196,32 +194,41 @@ class Shot:
         settings = settings or self.settings
         pattern = FramePattern.parse(settings.plate)
         frames = resolve_frames(pattern, None) if frames is None else list(frames)
-        with streaming_buffers():
-            per_frame, gains, size = _detect_shot(settings, pattern, frames, self.detector, self.colours)
-        keys = [_key(f) for f in frames]
-        tracks = link_tracks(per_frame)
-        embeddings = None
-        references = None
-        if settings.targets:
-            from ghost_core.faces.identity import ArcFaceEncoder, normalise
+        if settings.targets:  # fail before the detection pass when no identity model is there
+            from ghost_core.faces.recognition import open_identity
 
-            encoder = ArcFaceEncoder.open(None, backend=settings.backend, device=settings.device)
-            embeddings = _track_embeddings(tracks, pattern, self.colours, encoder)
-            photos = [load_photo(p, self.detector) for p in settings.targets]
-            references = normalise(encoder.embed(np.stack([p.crop for p in photos])))
-        chosen = select_targets(
+            open_identity(settings.backend, settings.device, required=True)
+        with streaming_buffers():
+            found = _detect_shot(settings, pattern, frames, self.detector, self.colours)
+        per_frame, gains, size, signatures = found
+        keys = [_key(f) for f in frames]
+        cuts = detect_cuts(keys, signatures) if pattern.is_sequence else []
+        if cuts:
+            log.info("shot cuts before frame(s) %s: no track continues across one", cuts)
+        tracks = link_tracks(per_frame, max_gap=max(LINK_MAX_GAP, settings.bridge_gap), cuts=cuts)
+        tracks = [bridge_gaps(t, keys, settings.bridge_gap, cuts) for t in tracks]
+        bridged = sorted(f for t in tracks for f in t.interpolated)
+        if bridged:
+            log.info("bridged detection drop-outs on %d frame(s) by interpolation: %s", len(bridged), bridged)
+        ids = identify(settings, tracks, pattern, self.colours, self.detector)
+        chosen = select_actors(
             tracks,
+            ids.actors,
             n_sources=len(self.people),
             track_ids=settings.track_ids or None,
             all_tracks=settings.all_tracks,
-            track_embeddings=embeddings,
-            reference_embeddings=references,
+            track_embeddings=ids.embeddings if ids.model else None,
+            reference_embeddings=ids.references,
+            threshold=ids.model.target_threshold if ids.model else DEFAULT_SIMILARITY_THRESHOLD,
         )
         records = []
         for track in tracks:
             record = record_from_track(track, keys)
             record.source = chosen.get(track.id)
             record.exposure_gain = _track_gain(track, per_frame, gains)
+            record.actor = ids.actors.get(track.id, track.id)
+            if track.id in ids.embeddings:
+                record.embedding = [float(v) for v in ids.embeddings[track.id]]
             records.append(record)
         tf = TrackFile(
             plate=settings.plate,
@@ -234,7 +241,12 @@ class Shot:
                 "source_groups": [len(g) for g in self.people],
                 "swapper": self.swapper.describe(),
                 "landmarker": getattr(self.landmarker, "name", "landmarker"),
+                "bridge_gap": settings.bridge_gap,
+                "link_max_gap": max(LINK_MAX_GAP, settings.bridge_gap),
+                "identity": ids.describe(),
+                "selection": _selection(settings),
             },
+            cuts=cuts,
         )
         with streaming_buffers():
             _mask_params(tf, pattern, self.colours, self.swapper, self.identities, self.landmarker)
@@ -247,10 +259,21 @@ class Shot:
         return Renderer(settings, plan, self.swapper, self.identities, self.landmarker, self.colours)
 
 
+def _selection(settings: ShotSettings) -> dict[str, Any]:
+    """The target choice the track was made with (render compares its own options with it)."""
+    return {
+        "track_ids": list(settings.track_ids),
+        "all": settings.all_tracks,
+        "targets": [SourceRecord.of(p).sha256 for p in settings.targets],
+    }
+
+
 def _log_tracks(tf: TrackFile) -> None:
     for t in tf.tracks:
         role = f"← source {t.source + 1}" if t.source is not None else "(left alone)"
-        log.info("track %d: frames %d-%d (%d) %s", t.id, t.frames[0], t.frames[-1], len(t.frames), role)
+        actor = f" actor {t.actor_id}" if t.actor_id != t.id else ""
+        first, last = t.frames[0], t.frames[-1]
+        log.info("track %d%s: frames %d-%d (%d) %s", t.id, actor, first, last, len(t.frames), role)
 
 
 def digest(tf: TrackFile) -> str:
@@ -295,6 +318,8 @@ def plan_from_trackfile(tf: TrackFile, settings: ShotSettings) -> ShotPlan:
                 track.exposure_gain or 1.0,
             )
             plan.tasks.setdefault(_frame_of(pattern, f), []).append(task)
+    present = {_frame_of(pattern, f) for t in tf.tracks for f in t.frames}
+    plan.unselected = frozenset(present - plan.tasks.keys())
     return plan
 
 
@@ -319,6 +344,7 @@ def load_track(settings: ShotSettings) -> TrackFile:
             f"{settings.track} was made for {tf.plate}, not {settings.plate}: it belongs to another shot; "
             "re-run `ghostswap track` on this plate"
         )
+    apply_render_choice(tf, settings, str(settings.track))
     return tf
 
 
@@ -338,6 +364,7 @@ def track_command(settings: ShotSettings, out: str, whole_shot: bool = False) ->
         "tracks": [
             {
                 "id": t.id,
+                "actor": t.actor_id,
                 "first": t.frames[0],
                 "last": t.frames[-1],
                 "frames": len(t.frames),
@@ -345,6 +372,7 @@ def track_command(settings: ShotSettings, out: str, whole_shot: bool = False) ->
             }
             for t in tf.tracks
         ],
+        "cuts": list(tf.cuts),
         "digest": digest(tf),
     }
 

@@ -72,6 +72,7 @@ class RenderSummary:
     faces_skipped: tuple[SkippedFace, ...] = ()  # tracked faces left alone: not counted as replaced
     faces_warned: tuple[SkippedFace, ...] = ()  # swapped, but past the pose warning limit
     frames_without_face: tuple[int, ...] = ()
+    frames_not_selected: tuple[int, ...] = ()  # a face is there, but no source replaces it
     seconds: float = 0.0
     seconds_swap: float = 0.0  # inside the swapper: the rest is I/O, colour and compositing
     swapper: Mapping[str, object] | None = None
@@ -101,12 +102,20 @@ class RenderSummary:
             faces_skipped=_sorted_faces(f for p in parts for f in p.faces_skipped),
             faces_warned=_sorted_faces(f for p in parts for f in p.faces_warned),
             frames_without_face=tuple(sorted({f for p in parts for f in p.frames_without_face})),
+            frames_not_selected=tuple(sorted({f for p in parts for f in p.frames_not_selected})),
             seconds=sum(p.seconds for p in parts),
             seconds_swap=sum(p.seconds_swap for p in parts),
         )
 
     def log(self, where: str = "") -> None:
         """The end-of-render lines on stderr: frames without a face, then the counts."""
+        if self.frames_not_selected:
+            log.warning(
+                "faces not selected on %d frame(s) (%s): left unchanged with an empty matte;"
+                " choose them with --track-id, --target or --all",
+                len(self.frames_not_selected),
+                compact_frames(self.frames_not_selected),
+            )
         if self.frames_without_face:
             log.warning(
                 "no face to replace on %d frame(s) (%s): written unchanged with an empty matte",
@@ -131,6 +140,7 @@ class RenderSummary:
             "skipped_faces": [f.to_dict() for f in self.faces_skipped],
             "warned_faces": [f.to_dict() for f in self.faces_warned],
             "frames_without_face": list(self.frames_without_face),
+            "frames_not_selected": list(self.frames_not_selected),
             "seconds": round(self.seconds, 3),
             "swapper": None if self.swapper is None else dict(self.swapper),
             "track_digest": self.track_digest,

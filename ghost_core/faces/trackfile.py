@@ -5,7 +5,12 @@ targets, and re-render single frames on a farm with exactly the same key points 
 parameters. So the file keeps everything the render needs per frame (raw and smoothed key
 points, segments) plus what the engine decides per track and per segment. Floats are written
 with Python's shortest round-tripping repr, so a value read back is bit-identical to the one
-written. Schema: docs/faces.md, "Tracking and the track file".
+written. Schema: docs/faces.md, "Tracking and the track file"; cuts, actors and bridged gaps:
+docs/tracking.md.
+
+Version 2 adds `cuts` (frames that start a new shot) and, per track, `actor` (the person's id
+across cuts), `interpolated` (frames whose detection bridges a drop-out) and `embedding` (its
+identity, when one was computed). Version 1 files still load: no cuts, every track its own actor.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from ghost_core.faces.tracking import Track, segment_ids
 from ghost_core.io.atomic import atomic_output
 
 FORMAT = "ghostswap-track"
-VERSION = 1
+VERSION = 2
 #: Per-segment mask fields the engine fixes for a segment (GHOST_REFERENCE §3.9).
 MASK_KEYS = ("erode", "sigma_x", "sigma_y", "brow_factor")
 #: What a read mask field may hold: GHOST's table stays well inside, and a wild value (an edited
@@ -77,7 +82,9 @@ class TrackRecord:
     `segments` numbers the runs of consecutive frames (a track restarts after an absence);
     `smoothing_segments` are GHOST's smoothing segments (they also break on a > 5 px jump).
     `segment_fields` maps a segment number to free-form fields, mask parameters among them
-    (`MASK_KEYS`); `fields` is free-form per track. Both must hold JSON values.
+    (`MASK_KEYS`); `fields` is free-form per track. Both must hold JSON values. `actor` is None
+    when the track is its own actor (`actor_id` says which); `interpolated` lists the frames whose
+    detection `faces.gaps.bridge_gaps` made up; `embedding` is the track's unit identity vector.
     """
 
     id: int
@@ -92,6 +99,13 @@ class TrackRecord:
     exposure_gain: float | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     segment_fields: dict[int, dict[str, Any]] = field(default_factory=dict)
+    actor: int | None = None
+    interpolated: list[int] = field(default_factory=list)
+    embedding: list[float] | None = None
+
+    @property
+    def actor_id(self) -> int:
+        return self.id if self.actor is None else self.actor
 
     def __post_init__(self) -> None:
         self.boxes = np.asarray(self.boxes, np.float64).reshape(-1, 4)
@@ -119,7 +133,10 @@ class TrackRecord:
         if not isinstance(other, TrackRecord):
             return NotImplemented
         arrays = ("boxes", "scores", "kps", "smoothed_kps")
-        plain = ("id", "frames", "segments", "smoothing_segments", "source", "exposure_gain", "fields")
+        plain = (
+            *("id", "frames", "segments", "smoothing_segments", "source", "exposure_gain", "fields"),
+            *("actor_id", "interpolated", "embedding"),
+        )
         return (
             all(np.array_equal(getattr(self, a), getattr(other, a)) for a in arrays)
             and all(getattr(self, p) == getattr(other, p) for p in plain)
@@ -140,6 +157,7 @@ class TrackFile:
     sources: list[SourceRecord]
     tracks: list[TrackRecord]
     tracking: dict[str, Any] = field(default_factory=dict)  # linking/smoothing settings used
+    cuts: list[int] = field(default_factory=list)  # frames that start a new shot
 
     def track(self, track_id: int) -> TrackRecord:
         for t in self.tracks:
@@ -212,6 +230,7 @@ def record_from_track(
         smoothed_kps=np.stack([smoothed[i] for i in at]),
         segments=segment_ids(track, frames),
         smoothing_segments=[smooth_ids[i] for i in at],
+        interpolated=sorted(track.interpolated),
     )
 
 
@@ -237,6 +256,7 @@ def to_dict(data: TrackFile) -> dict[str, Any]:
         "image_size": [int(v) for v in data.image_size],
         "detector": {"name": data.detector.name, "settings": data.detector.settings},
         "tracking": data.tracking,
+        "cuts": [int(f) for f in data.cuts],
         "sources": [{"path": s.path, "sha256": s.sha256} for s in data.sources],
         "tracks": [
             {
@@ -252,6 +272,9 @@ def to_dict(data: TrackFile) -> dict[str, Any]:
                 "exposure_gain": t.exposure_gain,
                 "fields": t.fields,
                 "segment_fields": {str(k): v for k, v in sorted(t.segment_fields.items())},
+                "actor": t.actor_id,
+                "interpolated": [int(f) for f in t.interpolated],
+                "embedding": None if t.embedding is None else [float(v) for v in t.embedding],
             }
             for t in data.tracks
         ],
@@ -380,6 +403,7 @@ def _parse(doc: Any, path: Path) -> TrackFile:
         ],
         tracks=[_parse_track(s, t, f"tracks[{i}]") for i, t in enumerate(tracks_doc)],
         tracking=tracking,
+        cuts=s.int_list(doc.get("cuts", []), "cuts"),
     )
     frame_lists = [("frames", data.frames)] + [(f"track {t.id} frames", t.frames) for t in data.tracks]
     for where, frames in frame_lists:
@@ -393,6 +417,15 @@ def _parse(doc: Any, path: Path) -> TrackFile:
         stray = [f for f in t.frames if f not in known]
         if stray:
             raise s.fail(f"track {t.id} frames", f"{stray[:5]} are not in the shot's frame list")
+        made = [f for f in t.interpolated if t.index_of(f) is None]
+        if made:
+            raise s.fail(f"track {t.id} interpolated", f"{made[:5]} are not frames of the track")
+    stray_cuts = [f for f in data.cuts if f not in known]
+    if stray_cuts:
+        raise s.fail("cuts", f"{stray_cuts[:5]} are not in the shot's frame list")
+    actors = {t.actor_id for t in data.tracks}
+    if not actors <= set(ids):
+        raise s.fail("tracks", f"name actors {sorted(actors - set(ids))} that are no track's id")
     return data
 
 
@@ -419,6 +452,12 @@ def _parse_track(s: _Schema, doc: Any, where: str) -> TrackRecord:
         raise s.fail(f"{w}source", f"must be a source number from 0, got {source}")
     if gain is not None and s.number(gain, f"{w}exposure_gain") <= 0:
         raise s.fail(f"{w}exposure_gain", f"must be above 0, got {gain!r:.40}")
+    actor = doc.get("actor")  # version 1: absent, the track is its own actor
+    if actor is not None and s.integer(actor, f"{w}actor") < 1:
+        raise s.fail(f"{w}actor", f"must be a track id from 1, got {actor}")
+    embedding = doc.get("embedding")
+    if embedding is not None:
+        embedding = s.array(embedding, (-1,), f"{w}embedding").tolist()
     try:
         record = TrackRecord(
             id=s.integer(s.get(doc, "id", w), f"{w}id"),
@@ -433,6 +472,9 @@ def _parse_track(s: _Schema, doc: Any, where: str) -> TrackRecord:
             exposure_gain=None if gain is None else s.number(gain, f"{w}exposure_gain"),
             fields=s.obj(doc.get("fields", {}), f"{w}fields"),
             segment_fields=segment_fields,
+            actor=actor,
+            interpolated=s.int_list(doc.get("interpolated", []), f"{w}interpolated"),
+            embedding=embedding,
         )
     except ValueError as exc:  # per-frame lists of different lengths
         raise s.fail(where, f"is inconsistent ({exc})") from None

@@ -41,6 +41,7 @@ class Track:
     id: int
     frames: list[int]
     detections: list[Detection]
+    interpolated: frozenset[int] = frozenset()  # frames whose detection `bridge_gaps` made up
 
     def __post_init__(self) -> None:
         if len(self.frames) != len(self.detections):
@@ -169,6 +170,7 @@ def link_tracks(
     max_kps_distance: float = 1.0,
     embeddings: Mapping[int, np.ndarray] | None = None,
     min_similarity: float = 0.2,
+    cuts: Sequence[int] = (),
 ) -> list[Track]:
     """Link per-frame detections into tracks, numbered 1, 2, … by first frame, then by x.
 
@@ -178,7 +180,9 @@ def link_tracks(
     identity embeddings, row i for detection i of that frame; it adds ``1 − cosine`` to the cost
     and refuses links below `min_similarity`. Gates: IoU with the predicted box ≥ `min_iou`, mean
     key-point distance ≤ `max_kps_distance` face sizes (√ box area). The result does not depend
-    on mapping order or on the order of detections within a frame.
+    on mapping order or on the order of detections within a frame. At a frame of `cuts` (it starts
+    a new shot) every open track is closed: position says nothing across a cut, so only identity
+    (`link_actors`) may join tracks there.
     """
     if max_gap < 0:
         raise UsageError(f"max_gap must be 0 or more, got {max_gap}")
@@ -186,7 +190,11 @@ def link_tracks(
     open_tracks: list[_OpenTrack] = []
     closed: list[_OpenTrack] = []
     created = 0
+    cut_set = set(cuts)
     for position, frame in enumerate(frame_list):
+        if frame in cut_set:
+            closed += open_tracks
+            open_tracks = []
         dets = list(per_frame[frame])
         embs: list[np.ndarray | None] = [None] * len(dets)
         if embeddings is not None and dets:
@@ -261,6 +269,7 @@ def select_targets(
     track_embeddings: Mapping[int, np.ndarray] | None = None,
     reference_embeddings: Sequence[np.ndarray] | np.ndarray | None = None,
     threshold: float = DEFAULT_SIMILARITY_THRESHOLD,
+    noun: str = "track",
 ) -> dict[int, int]:
     """Decide which source replaces which track; returns ``{track id: source index}``.
 
@@ -277,6 +286,8 @@ def select_targets(
       replaces all of them.
     * nothing given, one source: the only track, or, as GHOST does, the highest-scoring face of
       the first frame that has one (with a warning naming the other tracks).
+
+    `noun` names the items in messages ("actor" when `tracks` are `actors.actor_tracks`).
     """
     by_id = {t.id: t for t in tracks}
     if n_sources < 1:
@@ -326,8 +337,8 @@ def select_targets(
     if len(tracks) > 1:
         others = sorted(by_id.keys() - {first.id})
         log.warning(
-            f"several faces: replacing track {first.id} (best face of frame {first.first_frame});"
-            f" tracks {others} are left alone. Choose with a track id or a target photo"
+            f"several faces: replacing {noun} {first.id} (best face of frame {first.first_frame});"
+            f" {noun}s {others} are left alone. Choose with --track-id or --target"
         )
     return {first.id: 0}
 

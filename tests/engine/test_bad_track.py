@@ -62,7 +62,7 @@ CASES: dict[str, tuple[Callable[[dict], object], str]] = {
         r"tracks\[0\]\.smoothed_kps must be a list of shape",
     ),
     "a source that is not given": (lambda d: _set(d["tracks"][0], "source", 3), "source 4"),
-    "a newer version": (lambda d: _set(d, "version", 2), "version 2 was written by a newer GhostSwap"),
+    "a newer version": (lambda d: _set(d, "version", 3), "version 3 was written by a newer GhostSwap"),
     "a version that is not a number": (lambda d: _set(d, "version", "1"), "version must be a positive"),
     "other source photos": (lambda d: _set(d["sources"][0], "sha256", "0" * 64), "other source photos"),
 }

@@ -32,8 +32,8 @@ SOURCE = str(ASSETS / "faces" / "elon_musk.jpg")
 OFFLINE = ["--swapper", "morph", "--detector", "retinaface", "--landmarker", "mesh"]
 CLI_KEYS = {
     "plate", "output", "frames", "written", "skipped_complete", "faces_replaced", "faces_skipped",
-    "skipped_faces", "warned_faces", "frames_without_face", "seconds", "swapper", "track_digest",
-    "render_digest", "model_sha256", "source_sha256",
+    "skipped_faces", "warned_faces", "frames_without_face", "frames_not_selected", "seconds", "swapper",
+    "track_digest", "render_digest", "model_sha256", "source_sha256",
 }  # fmt: skip
 RAY_KEYS = {
     "executor", "workers", "chunks", "retried_chunks", "reassigned_chunks", "lost_workers",

@@ -211,8 +211,8 @@ def test_corrupt_files_raise_input_errors(tmp_path: Path, data: TrackFile) -> No
     expect("other.json", json.dumps({"format": "something-else", "version": 1}), "not a GhostSwap track file")
     expect("list.json", "[1, 2]", "not a GhostSwap track file")
     newer = json.loads(text)
-    newer["version"] = 2
-    expect("newer.json", json.dumps(newer), "version 2 was written by a newer GhostSwap.*upgrade GhostSwap")
+    newer["version"] = 3
+    expect("newer.json", json.dumps(newer), "version 3 was written by a newer GhostSwap.*upgrade GhostSwap")
     (tmp_path / "folder.json").mkdir()
     expect("folder.json", None, "is a folder")
     (tmp_path / "binary.json").write_bytes(b"\xff\xfe\x00garbage")
