@@ -9,6 +9,7 @@ from typing import Any
 from ghost_core.color import DEFAULT_GREY, Region
 from ghost_core.errors import UsageError
 from ghost_core.io.convert import ConvertOptions, convert_sequence
+from ghost_core.io.footage import DEFAULT_START, ImportOptions, import_footage
 from ghost_core.io.info import frames_info, info_error
 
 
@@ -72,6 +73,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     convert.add_argument("--overwrite", action="store_true", help="rewrite frames that are already complete")
     convert.set_defaults(func=_convert, mode="copy")
+
+    footage = commands.add_parser(
+        "import", help="video, animated image or PNG/TIFF/DPX/JPEG sequence -> scene-linear EXR plate"
+    )
+    footage.add_argument("clip", help="clip.mov/mp4/mkv/webm/gif/webp, or frames such as scan.####.dpx")
+    footage.add_argument("--out", dest="output", required=True, metavar="PATTERN", help="plate.####.exr")
+    footage.add_argument(
+        "--colorspace", metavar="NAME", help="clip colour space (default: its colour tags, then sRGB/Rec.709)"
+    )
+    footage.add_argument(
+        "--ocio", metavar="CONFIG", help="OCIO config (default: $OCIO, then the built-in one)"
+    )
+    footage.add_argument(
+        "--start", type=int, metavar="FRAME", help=f"first output frame number (default {DEFAULT_START})"
+    )
+    footage.add_argument("--overwrite", action="store_true", help="rewrite frames that are already complete")
+    footage.set_defaults(func=_import)
 
 
 def _region(text: str) -> Region:
@@ -155,4 +173,26 @@ def _convert(args: argparse.Namespace) -> dict[str, Any]:
         if "roundtrip_max_abs_error" in summary:
             line += f"  (round-trip max error {summary['roundtrip_max_abs_error']:.3g})"
         _print([line])
+    return summary
+
+
+def _import(args: argparse.Namespace) -> dict[str, Any]:
+    options = ImportOptions(
+        colorspace=args.colorspace, ocio_config=args.ocio, start=args.start, overwrite=args.overwrite
+    )
+    summary = import_footage(args.clip, args.output, options)
+    if not args.json:
+        cin, cout = summary["colorspace_in"], summary["colorspace_out"]
+        start = "default; --start to change" if summary["start_from"] == "default" else "--start"
+        _print(
+            [
+                f"{summary['input']}: {summary['kind']} {summary['width']}x{summary['height']} "
+                f"{summary['codec']} {summary['bit_depth']}-bit, decoded as {summary['decoded_as']}",
+                f"  colour:  {cin['name']} ({cin['from']}) -> {cout['name']} ({cout['from']})",
+                f"  frames:  {summary['first_frame']}-{summary['last_frame']} (first frame "
+                f"{summary['start']}, {start}), half float, ZIP",
+                f"  {summary['written']} written, {summary['skipped_complete']} already complete "
+                f"-> {summary['output']}",
+            ]
+        )
     return summary
