@@ -102,8 +102,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         if status == HTTPStatus.UNAUTHORIZED:
             self.send_header("WWW-Authenticate", 'Bearer realm="ghostswap"')
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client left first: nothing to tell it
+            self.close_connection = True
 
     def _authorised(self) -> bool:
         header = self.headers.get("Authorization", "")
@@ -114,7 +117,10 @@ class _Handler(BaseHTTPRequestHandler):
         return ok
 
     def _body(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
+        text = (self.headers.get("Content-Length") or "0").strip()
+        if not text.isdigit():  # "banana" or "-5": a lying client, never a read of unknown size
+            raise InputError(f"Content-Length {text!r} is not a byte count")
+        length = int(text)
         if length > MAX_BODY:
             raise InputError(f"request body of {length} bytes is too large")
         try:
