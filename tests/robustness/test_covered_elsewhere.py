@@ -53,7 +53,6 @@ COVERED = {
 NOT_YET = (
     "serve: many concurrent clients as a test (benchmarks/serve_load.py measures them)",
     "models install --from with symlinks",
-    "8192x4320 frames (1x1 and NaN/Inf/negative: test_odd_frames.py)",
     "job files with '..' and absolute paths through bake",
 )
 
