@@ -27,6 +27,7 @@ a default), and a job from a newer GhostSwap is refused with a message instead o
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,26 @@ def _resolve(base: Path, value: str) -> str:
     if value.startswith("ocio://"):
         return value
     path = Path(value).expanduser()
-    return str(path if path.is_absolute() else base / path)
+    joined = path if path.is_absolute() else base / path
+    return _tidy(str(joined))
+
+
+def _tidy(path: str) -> str:
+    """`path` without `.`/`..` steps, unless a symlink makes the short form name another file."""
+    short = os.path.normpath(path)
+    if short == path:
+        return path
+    folder, short_folder = os.path.dirname(path), os.path.dirname(short)
+    try:
+        same = os.path.samefile(folder, short_folder)
+    except OSError:
+        same = not any(os.path.islink(p) for p in _prefixes(folder))
+    return short if same else path
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = Path(path).parts
+    return [str(Path(*parts[: i + 1])) for i in range(len(parts))]
 
 
 def _sources(value: Any, origin: str) -> list[list[str]]:
