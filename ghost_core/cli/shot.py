@@ -149,8 +149,12 @@ def _check_job_track(settings: ShotSettings) -> None:
 
 def _demo(args: argparse.Namespace) -> dict[str, Any]:
     from ghost_core.engine.demo import run_demo
+    from ghost_core.review.build import ReviewOptions, build_review
 
     result = run_demo(args.out, frames=args.frames, swapper=args.swapper)
+    # The review folder is built here, not in the engine: review reads jobs and engine output.
+    options = ReviewOptions(Path(result["folder"]) / "review", name="demo", summary=result["summary"])
+    result["review_page"] = build_review(result["output"], options)["page"]
     if not args.json:  # the last line a newcomer sees: open it in a browser
         print(f"review page: {result['review_page']}", flush=True)
     return result

@@ -140,11 +140,7 @@ def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[s
     summary_path = folder / "render.json"
     with atomic_output(summary_path) as tmp:
         tmp.write_text(json.dumps(summary.to_dict(), indent=1) + "\n")
-    from ghost_core.review.build import ReviewOptions, build_review
-
-    options = ReviewOptions(folder / "review", name="demo", summary=str(summary_path))
-    review = build_review(settings.out, options)
-    log.info("demo written to %s (contact sheet: %s, review page below)", folder, sheet)
+    log.info("demo written to %s (contact sheet: %s)", folder, sheet)
     return {
         "folder": str(folder),
         "plate": plate,
@@ -152,7 +148,7 @@ def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[s
         "track_file": str(track_path),
         "output": settings.out,
         "contact_sheet": str(sheet),
-        "review_page": review["page"],
+        "summary": str(summary_path),
         "track": track,
         "render": summary.to_dict(),
     }

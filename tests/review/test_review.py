@@ -37,8 +37,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory, signing: SigningFiles) -> Ite
         env.setenv(CERT_ENV, str(signing.chain))
         env.setenv(KEY_ENV, str(signing.key))
         from ghost_core.engine.demo import run_demo
+        from ghost_core.review.build import ReviewOptions, build_review
 
-        yield run_demo(out, frames=4, swapper="morph")
+        result = run_demo(out, frames=4, swapper="morph")
+        options = ReviewOptions(Path(result["folder"]) / "review", name="demo", summary=result["summary"])
+        result["review_page"] = build_review(result["output"], options)["page"]
+        yield result
 
 
 def _reference(path: Path, matte: bool = False) -> np.ndarray:
