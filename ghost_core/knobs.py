@@ -197,17 +197,17 @@ class ShotSettings:
     )
     temporal_strength: float = knob(
         1.0, job="temporal.strength", kind="float", cli="--temporal-strength", metavar="AMOUNT",
-        stage="render", minimum=0.0, maximum=1.0, host=True, label="temporal filter",
+        stage="render", minimum=0.0, maximum=1.0,
         help="weight of earlier frames where the plate is still (0 off; docs/temporal.md)",
     )
     temporal_window: int = knob(
         2, job="temporal.window", kind="int", cli="--temporal-window", metavar="N", stage="render",
-        minimum=0, maximum=8, host=True, label="temporal window",
+        minimum=0, maximum=8,
         help="earlier frames the filter averages with (a chunk reads as many before it)",
     )
     temporal_motion: float = knob(
         0.02, job="temporal.motion", kind="float", cli="--temporal-motion", metavar="CHANGE",
-        stage="render", minimum=0.0, soft_range=(0.005, 0.1), host=True, label="temporal motion",
+        stage="render", minimum=0.0, soft_range=(0.005, 0.1),
         help="plate change (RMS, 0..1 model space) at which the filter lets go of a pixel",
     )
     temporal_hold: float = knob(
