@@ -1,15 +1,17 @@
-"""Temporal stability of the swap, before/after, on held-out-style material made from ../shared/assets.
+"""Every Done-when figure of stable output (issue #14, item 4), on material the filter was not tuned on.
 
-    python benchmarks/temporal.py [--frames N] [--json out.json]
+    python benchmarks/temporal.py [--clip FILE] [--start N] [--hold N] [--frames N] [--json out.json]
 
-The plate is the first N frames of dance.mp4 made scene-linear (ACEScg half EXR) with one frame
+The plate is N frames of a clip from ../shared/assets/video (default dance.mp4 frames 4-26; the
+filter's knobs were tuned on frames 36-58) made scene-linear (ACEScg half EXR) with one frame
 repeated exactly (a held frame, as frame-rate conversion makes them). It is tracked once and
 rendered by the real engine (`ghostswap render`, offline detector, face mesh and `morph` swapper,
-source ../shared/assets/faces/elon_musk.jpg), in three variants:
-  - old:    GHOST's key-point smoothing as it was (a held frame is averaged with different
-            neighbours), temporal filter off (`--temporal-strength 0`);
-  - holds:  the engine's smoothing (a held frame keeps its twin's key points), filter off;
-  - after:  the engine's defaults (smoothing with holds, temporal filter on).
+source ../shared/assets/faces/elon_musk.jpg), in these variants:
+  - old:       GHOST's key-point smoothing (a held frame is averaged with different neighbours),
+               no holds, no filter: the behaviour before this work;
+  - default:   the engine's defaults (smoothing and swaps keep held frames, temporal filter off);
+  - filter:    defaults plus the temporal filter (`--temporal-strength 1`, window 2);
+  - filter w4: the same with window 4.
 On the sRGB view of plate and output it reports:
   - kps jitter: mean |second difference| of the 5 key points RetinaFace finds on each output
     frame, over the same on the plate (1.0: the swapped face moves exactly as steadily as the plate);
@@ -17,15 +19,19 @@ On the sRGB view of plate and output it reports:
     plate (Farneback) warps frame t-1 onto t, for the plate and for the output alike; the ratio
     is the output's residual over the plate's (1.0: the swap adds no frame-to-frame change;
     target <= 1.1). The held pair is left out (the plate's residual there is 0);
-  - repeat: max |output change| inside the matte between the held frame and its twin (target 0).
-More sections: `benchmarks/temporal_tracks.py`, when present, gives `cut_linking_rows()` and
-`gap_rows()` (lists of dict rows), printed after these.
+  - sharpness: mean gradient magnitude inside the face, output over plate (a filter that blurs
+    or smears lowers it; the swapped face is more detailed than the plate's, so a perfectly
+    stable swap still leaves a flicker residual where the flow is off);
+  - repeat: max |output change| inside the matte between the held frame and its twin (target 0);
+  - near: mean change between the two most similar distinct frames (output, plate), for scale.
+Then the rows of benchmarks/temporal_tracks.py: tracks before and actors after identity linking
+across a spliced cut (target one actor), and frames lost to detection gaps before and after
+bridging (target 0 for gaps of up to 3 frames).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shutil
 import sys
@@ -39,9 +45,13 @@ import OpenImageIO as oiio
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from temporal_tracks import cut_linking_rows, gap_rows  # noqa: E402  (benchmarks/temporal_tracks.py)
 
 from ghost_core.cli import main as ghostswap  # noqa: E402
 from ghost_core.color import ColorPath, load_config, model_colorspace  # noqa: E402
+from ghost_core.evaluation.clips import read_clip  # noqa: E402
 from ghost_core.io.exr import read_frame  # noqa: E402
 
 ASSETS = REPO.parent / "shared" / "assets"
@@ -67,20 +77,14 @@ def _write_exr(path: Path, linear: np.ndarray) -> None:
     out.close()
 
 
-def make_plate(folder: Path, start: int, count: int, hold: int, view: ColorPath) -> tuple[str, int]:
-    """`count` frames of dance.mp4 from `start`, clip frame `hold` shown twice; (pattern, twin)."""
+def make_plate(
+    folder: Path, start: int, count: int, hold: int, view: ColorPath, clip: Path = CLIP
+) -> tuple[str, int]:
+    """`count` frames of `clip` from `start`, clip frame `hold` shown twice; (pattern, twin)."""
     folder.mkdir(parents=True, exist_ok=True)
-    cap = cv2.VideoCapture(str(CLIP))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, start)
-    frames = []
-    while len(frames) < count - 1:
-        ok, bgr = cap.read()
-        if not ok:
-            break
-        frames.append(bgr[..., ::-1].astype(np.float32) / 255)
-    cap.release()
-    if len(frames) < 4:
-        raise SystemExit(f"cannot decode {CLIP}")
+    frames = read_clip(clip, start=start, limit=count - 1).images
+    if len(frames) < 4 or not start < hold < start + len(frames):
+        raise SystemExit(f"{clip}: need 4+ frames from {start} with the held frame {hold} inside")
     held = hold - start
     for i, rgb in enumerate(frames):
         _write_exr(
@@ -147,9 +151,16 @@ def _flow_back(now: np.ndarray, before: np.ndarray) -> tuple[np.ndarray, np.ndar
     return gx + flow[..., 0], gy + flow[..., 1]
 
 
+def _texture(image: np.ndarray) -> np.ndarray:
+    """Per-pixel gradient magnitude (Sobel, mean over RGB): what a flow error turns into residual."""
+    gx = cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3) / 8
+    gy = cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3) / 8
+    return np.sqrt(gx * gx + gy * gy).mean(axis=2)
+
+
 def measure(plate: list[np.ndarray], out: list[np.ndarray], mattes: list[Any], twin: int, detector: Any):
     """Figures of one rendered variant (frames in order, `twin` the index of the held frame)."""
-    residual_plate = residual_out = 0.0
+    residual_plate = residual_out = texture_plate = texture_out = 0.0
     for t in range(1, len(plate)):
         if t == twin or mattes[t] is None or mattes[t - 1] is None:
             continue
@@ -159,6 +170,8 @@ def measure(plate: list[np.ndarray], out: list[np.ndarray], mattes: list[Any], t
         before_out = cv2.remap(out[t - 1], mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         residual_plate += float(np.abs(plate[t] - before_plate)[face].mean())
         residual_out += float(np.abs(out[t] - before_out)[face].mean())
+        texture_plate += float(_texture(plate[t])[face].mean())
+        texture_out += float(_texture(out[t])[face].mean())
     inside = (mattes[twin] > 0) | (mattes[twin - 1] > 0)
     steps = [
         float(np.abs(plate[t] - plate[t - 1]).mean()) if t != twin else np.inf for t in range(1, len(plate))
@@ -168,6 +181,8 @@ def measure(plate: list[np.ndarray], out: list[np.ndarray], mattes: list[Any], t
     return {
         "kps_jitter": _jitter(_kps_series(out, detector)) / _jitter(_kps_series(plate, detector)),
         "flicker": residual_out / residual_plate,
+        "texture": texture_out / texture_plate,
+        "flicker_texture": (residual_out / texture_out) / (residual_plate / texture_plate),
         "repeat": float(np.abs(out[twin] - out[twin - 1])[inside].max()),
         "repeat_plate": float(np.abs(plate[twin] - plate[twin - 1]).max()),
         "near": float(np.abs(out[near] - out[near - 1])[near_inside].mean()),
@@ -177,16 +192,17 @@ def measure(plate: list[np.ndarray], out: list[np.ndarray], mattes: list[Any], t
 
 VARIANTS = (
     ("old", "ghost", ["--temporal-strength", "0", "--temporal-hold", "0"]),
-    ("holds", "engine", ["--temporal-strength", "0"]),
-    ("after", "engine", []),
+    ("default", "engine", []),
+    ("filter", "engine", ["--temporal-strength", "1"]),
+    ("filter w4", "engine", ["--temporal-strength", "1", "--temporal-window", "4"]),
 )
 
 
-def stability_rows(work: Path, start: int, count: int, hold: int) -> list[dict[str, Any]]:
+def stability_rows(work: Path, start: int, count: int, hold: int, clip: Path = CLIP) -> list[dict[str, Any]]:
     from ghost_core.faces.detectors import open_detector
 
     view = _view()
-    pattern, twin = make_plate(work / "plate", start, count, hold, view)
+    pattern, twin = make_plate(work / "plate", start, count, hold, view, clip)
     frames = list(range(FIRST, FIRST + count))
     tracks = {"engine": work / "engine.track.json", "ghost": work / "ghost.track.json"}
     _run("track", "--plate", pattern, "--source", str(SOURCE), "--out", str(tracks["engine"]), *OFFLINE)
@@ -195,7 +211,7 @@ def stability_rows(work: Path, start: int, count: int, hold: int) -> list[dict[s
     detector = open_detector("retinaface")
     rows = []
     for label, track, extra in VARIANTS:
-        out = str(work / label / "swap.####.exr")
+        out = str(work / label.replace(" ", "_") / "swap.####.exr")
         _run("render", "--plate", pattern, "--source", str(SOURCE), "--track", str(tracks[track]),
              "--out", out, *OFFLINE, *extra)  # fmt: skip
         images, mattes = _load(out, frames, view)
@@ -203,24 +219,8 @@ def stability_rows(work: Path, start: int, count: int, hold: int) -> list[dict[s
     return rows
 
 
-def track_sections() -> dict[str, list[dict[str, Any]] | None]:
-    """Cut-linking and gap rows from benchmarks/temporal_tracks.py; None where it is missing."""
-    path = Path(__file__).with_name("temporal_tracks.py")
-    names = ("cut_linking_rows", "gap_rows")
-    if not path.is_file():
-        return dict.fromkeys(names)
-    spec = importlib.util.spec_from_file_location("temporal_tracks", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return {name: getattr(module, name)() if hasattr(module, name) else None for name in names}
-
-
-def _print_rows(title: str, rows: list[dict[str, Any]] | None) -> None:
+def _print_rows(title: str, rows: list[dict[str, Any]]) -> None:
     print(f"\n{title}")
-    if rows is None:
-        print("  (missing: benchmarks/temporal_tracks.py does not provide it)")
-        return
     for row in rows:
         print(
             "  " + "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items())
@@ -229,29 +229,31 @@ def _print_rows(title: str, rows: list[dict[str, Any]] | None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--start", type=int, default=36, help="first clip frame (36: a calm, slow stretch)")
-    parser.add_argument("--hold", type=int, default=47, help="clip frame shown twice (47: mid slow move)")
+    parser.add_argument("--clip", type=Path, default=CLIP, help="clip to make the plate of (video or webp)")
+    parser.add_argument("--start", type=int, default=4, help="first clip frame (4: not the tuning stretch)")
+    parser.add_argument("--hold", type=int, default=10, help="clip frame shown twice (10: mid slow move)")
     parser.add_argument("--frames", type=int, default=24, help="plate length (one of them is the held frame)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ghostswap-temporal-") as tmp:
-        rows = stability_rows(Path(tmp), args.start, args.frames, args.hold)
-    print(f"stability (dance.mp4 frames {args.start}+, {args.frames} frames, one held; morph swapper)")
+        rows = stability_rows(Path(tmp), args.start, args.frames, args.hold, args.clip)
+    print(f"stability ({args.clip.name} frames {args.start}+, {args.frames} frames, {args.hold} held; morph)")
     heads = (
         ("kps jitter", 11),
         ("flicker", 8),
+        ("sharpness", 10),
         ("repeat max", 11),
         ("(plate)", 8),
         ("near mean", 10),
         ("(plate)", 8),
     )
-    print(f"{'variant':<8} " + " ".join(f"{h:>{w}}" for h, w in heads))
+    print(f"{'variant':<10} " + " ".join(f"{h:>{w}}" for h, w in heads))
     for r in rows:
         print(
-            f"{r['variant']:<8} {r['kps_jitter']:11.3f} {r['flicker']:8.3f} {r['repeat']:11.5f} "
-            f"{r['repeat_plate']:8.5f} {r['near']:10.5f} {r['near_plate']:8.5f}"
+            f"{r['variant']:<10} {r['kps_jitter']:11.3f} {r['flicker']:8.3f} {r['texture']:10.3f} "
+            f"{r['repeat']:11.5f} {r['repeat_plate']:8.5f} {r['near']:10.5f} {r['near_plate']:8.5f}"
         )
-    sections = track_sections()
+    sections = {"cut_linking_rows": cut_linking_rows(), "gap_rows": gap_rows()}
     _print_rows("cuts and linking (benchmarks/temporal_tracks.py)", sections["cut_linking_rows"])
     _print_rows("detection gaps (benchmarks/temporal_tracks.py)", sections["gap_rows"])
     if args.json:

@@ -262,12 +262,7 @@ def _render_batch(
             if crop is not None:
                 jobs.append(_Job(i, task, crop, color))  # type: ignore[arg-type]
     swapped = _swap_jobs(renderer, jobs, tally)
-    if stabiliser.settings.active:
-        stable = stabiliser.stabilise(
-            [(todo[j.frame_index], j.task, s) for j, s in zip(jobs, swapped, strict=True)]
-        )
-        jobs = [replace(j, crop=crop) for j, (crop, _) in zip(jobs, stable, strict=True)]
-        swapped = [face for _, face in stable]
+    jobs, swapped = _stabilised(stabiliser, todo, jobs, swapped)
     per_frame: dict[int, list[tuple[_Job, np.ndarray]]] = defaultdict(list)
     for job, face in zip(jobs, swapped, strict=True):
         if np.array_equal(face, job.crop.seen):  # e.g. morph finds no face mesh on a profile
@@ -293,8 +288,22 @@ def _stabiliser(renderer: Renderer, src: FramePattern, tally: _Tally) -> Stabili
         tally.seconds_swap += time.perf_counter() - started
         return faces
 
+    def swappable(task: FaceTask) -> bool:
+        return judge(task.kps, renderer.settings.warn_yaw, renderer.settings.max_yaw).verdict != "skip"
+
     settings = TemporalSettings.of(renderer.settings)
-    return Stabiliser(renderer.plan, src.path, renderer.colours, swap, settings)
+    return Stabiliser(renderer.plan, src.path, renderer.colours, swap, settings, swappable)
+
+
+def _stabilised(
+    stabiliser: Stabiliser, todo: list[int | None], jobs: list[_Job], swapped: list[np.ndarray]
+) -> tuple[list[_Job], list[np.ndarray]]:
+    """Jobs and faces after holds and the temporal filter (a held frame pastes its twin's crop)."""
+    if not stabiliser.settings.active:
+        return jobs, swapped
+    items = [(todo[j.frame_index], j.task, s) for j, s in zip(jobs, swapped, strict=True)]
+    stable = stabiliser.stabilise(items)
+    return [replace(j, crop=crop) for j, (crop, _) in zip(jobs, stable, strict=True)], [f for _, f in stable]
 
 
 def _swap_jobs(renderer: Renderer, jobs: list[_Job], tally: _Tally) -> list[np.ndarray]:

@@ -81,6 +81,11 @@ class _Sample:
     swap: np.ndarray | None = None
 
 
+def _unchanged(crop: np.ndarray, swap: np.ndarray) -> bool:
+    """The swapper gave the crop back (e.g. morph found no face mesh): nothing to filter or borrow."""
+    return bool(np.array_equal(swap, crop))
+
+
 def _gray(crop: np.ndarray) -> np.ndarray:
     return cv2.cvtColor((np.clip(crop, 0.0, 1.0) * 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
 
@@ -125,7 +130,9 @@ def blend(
 class Stabiliser:
     """Holds and the temporal filter for one render call; caches crops and swaps of recent frames.
 
-    `swap(crops, source)` is the render's swapper call (N×224×224×3 → N×224×224×3).
+    `swap(crops, source)` is the render's swapper call (N×224×224×3 → N×224×224×3);
+    `swappable(task)` is False for a face the render skips (e.g. turned too far), which then
+    never serves as an earlier frame either, in a whole render or a chunk's pre-roll alike.
     """
 
     plan: ShotPlan
@@ -133,6 +140,7 @@ class Stabiliser:
     colours: Callable[[Any], Any]
     swap: Callable[[np.ndarray, int], np.ndarray]
     settings: TemporalSettings
+    swappable: Callable[[FaceTask], bool] = lambda task: True
     _samples: dict[Key, _Sample | None] = field(default_factory=dict)
     _filtered: dict[Key, np.ndarray] = field(default_factory=dict)
 
@@ -180,7 +188,7 @@ class Stabiliser:
         """The sample of a frame, reading its plate when it is not cached (pre-roll)."""
         if key not in self._samples:
             task = self._task(*key)
-            if task is None:
+            if task is None or not self.swappable(task):
                 self._samples[key] = None
             else:
                 plate = read_frame(self.plate_path(self.plan.frames[key[1]]))
@@ -255,7 +263,10 @@ class Stabiliser:
             assert sample is not None and sample.swap is not None
             if anchor not in self._filtered:
                 older = [(s.crop.seen, s.swap) for s in (self._samples[k] for k in windows[anchor]) if s]
-                face = blend(sample.crop.seen, sample.swap, older, self.settings) if older else sample.swap
+                older = [(crop, swap) for crop, swap in older if not _unchanged(crop, swap)]
+                face = sample.swap
+                if older and not _unchanged(sample.crop.seen, face):
+                    face = blend(sample.crop.seen, face, older, self.settings)
                 self._filtered[anchor] = face
             out.append((sample.crop, self._filtered[anchor]))
         return out
