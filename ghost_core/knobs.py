@@ -195,6 +195,27 @@ class ShotSettings:
         label="brow lift",
         host_default=1.0, help="eyebrow expansion factor of the matte hull (default: GHOST's)",
     )
+    temporal_strength: float = knob(
+        0.0, job="temporal.strength", kind="float", cli="--temporal-strength", metavar="AMOUNT",
+        stage="render", minimum=0.0, maximum=1.0,
+        help="temporal filter: weight of earlier frames where the plate is still (0 off, the default; "
+        "docs/temporal.md)",
+    )
+    temporal_window: int = knob(
+        2, job="temporal.window", kind="int", cli="--temporal-window", metavar="N", stage="render",
+        minimum=0, maximum=8,
+        help="earlier frames the filter averages with (a chunk reads as many before it)",
+    )
+    temporal_motion: float = knob(
+        0.02, job="temporal.motion", kind="float", cli="--temporal-motion", metavar="CHANGE",
+        stage="render", minimum=0.0, soft_range=(0.005, 0.1),
+        help="plate change (RMS, 0..1 model space) at which the filter lets go of a pixel",
+    )
+    temporal_hold: float = knob(
+        0.002, job="temporal.hold", kind="float", cli="--temporal-hold", metavar="CHANGE",
+        stage="render", minimum=0.0, maximum=0.05,
+        help="mean plate change up to which a frame repeats the previous one and reuses its swap (0 off)",
+    )
     matte_name: str = knob(
         "ghost.matte", job="matte.layer", kind="str", cli="--matte-name", metavar="LAYER",
         stage="render", commands=("render",), help="EXR channel of the feathered matte",
