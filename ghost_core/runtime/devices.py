@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # torch loads lazily: onnxruntime-only paths (detectors, a fa
     import torch
 
 DEVICES = ("auto", "cpu", "cuda", "tensorrt")
-PRECISIONS = ("auto", "fp32", "fp16")
+PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 
 
 def ort_providers(device: str = "auto", *, fp16: bool = False, trt_cache: Path | None = None) -> list[Any]:
@@ -52,7 +52,11 @@ def torch_device(device: str = "auto") -> torch.device:
 
 
 def resolve_precision(precision: str, on_gpu: bool) -> str:
-    """auto -> fp16 on a GPU (as GHOST runs its generator), fp32 on the CPU."""
+    """auto -> fp16 on a GPU (as GHOST runs its generator), fp32 on the CPU; bf16 runs on either.
+
+    bf16 keeps fp32's exponent range, so unlike fp16 it cannot overflow on the CPU; it pays off on
+    CPUs with AVX-512 BF16 / AMX (benchmarks/pipeline.py measures it).
+    """
     if precision not in PRECISIONS:
         raise UsageError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
     if precision == "auto":

@@ -44,15 +44,18 @@ def open_backend(
     """Load `weights` (an official-layout .pth) as graph `kind` on the chosen backend.
 
     `auto` picks onnxruntime (faster on CPU and GPU, see benchmarks/generator.py) except for the
-    enhancer's batch-statistics mode, which only torch can reproduce.
+    enhancer's batch-statistics mode, which only torch can reproduce, and bf16, which onnxruntime's
+    CPU provider has no convolution kernels for.
     """
     weights = Path(weights)
     if backend not in BACKENDS:
         raise UsageError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
     build = _builder(kind, weights, statistics)
     if backend == "auto":
-        backend = "torch" if statistics == "batch" else "onnxruntime"
+        backend = "torch" if statistics == "batch" or precision == "bf16" else "onnxruntime"
     if backend == "onnxruntime":
+        if precision == "bf16":
+            raise UsageError("bf16 runs only on --backend torch (or auto); onnxruntime offers fp32 and fp16")
         if statistics == "batch":
             raise UsageError("the enhancer's batch-statistics mode runs only on --backend torch")
         providers = ort_providers(device, trt_cache=weights.parent / "trt_cache")

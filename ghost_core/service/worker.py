@@ -53,6 +53,7 @@ def shot_key(settings: ShotSettings) -> str:
                 "landmarker",
                 "backend",
                 "device",
+                "precision",
                 "batch",
                 "colorspace",
                 "ocio",

@@ -35,12 +35,16 @@ class GhostSwapper(Swapper):
 
     @classmethod
     def open(
-        cls, model: str | None = None, *, enhance: bool = False, **options: Any
+        cls, model: str | None = None, *, enhance: bool = False, precision: str = "fp32", **options: Any
     ) -> GhostSwapper:
+        """`precision` is the generator's only: ArcFace and the enhancer stay as the runtime picks."""
         from ghost_core.models_store import file_sha256, load_manifest
         from ghost_core.runtime.loader import open_model
 
-        generator = open_model(model, kind="generator", **options)
+        # "fp32" leaves the runtime's choice (fp32 on the CPU, fp16 on a GPU), so it is today's path.
+        generator = open_model(
+            model, kind="generator", precision="auto" if precision == "fp32" else precision, **options
+        )
         enhancer = open_model(None, kind="enhancer", **options) if enhance else None
         manifest = load_manifest()
         asset = manifest.get(model) if model else manifest.default("generator")
@@ -54,6 +58,7 @@ class GhostSwapper(Swapper):
             enhance=settings.enhance,
             backend=settings.backend,
             device=settings.device,
+            precision=settings.precision,
             max_batch=max(1, settings.batch),
         )
 
