@@ -260,6 +260,12 @@ class ShotSettings:
         help="generator arithmetic: fp32 (fp16 on a GPU, as GHOST) or bf16 (torch backend; faster on "
         "CPUs with AVX-512 BF16/AMX, about 50 dB PSNR from fp32; also used by track's mask settings)",
     )
+    read_ahead: int = knob(
+        1, job="runtime.read_ahead", kind="int", cli="--read-ahead", metavar="N", minimum=0, maximum=4,
+        commands=("render",),
+        help="batches of plates decoded ahead on a worker thread while the generator runs (0: read "
+        "inline); same pixels either way, each adds one batch of plates to memory",
+    )
     overwrite: bool = knob(
         False, job="overwrite", kind="bool", cli="--overwrite", commands=("render",),
         help="re-render frames that are already complete",

@@ -4,6 +4,10 @@ Frames stream in batches of `settings.batch`: each batch's faces go through the 
 call (the generator batches across frames), then each frame is composited and written
 atomically. Writing (EXR compression) runs on a background thread while the next batch is read
 and swapped; at most one batch waits to be written, so memory depends on the batch, not the shot.
+Reading runs ahead on another thread (`--read-ahead N` batches, default 1; 0 reads inline): the
+next batch's headers are checked and its plates decoded while this one is swapped. Each frame's
+pixels depend only on its own plate, so the output is bit-identical either way; at most
+read_ahead + 2 batches of plates are in memory (read ahead, being swapped, waiting to be written).
 Finished frames are skipped on a rerun.
 
 Which frames to render is an argument (`render(renderer, frames)`), never read from or written
@@ -15,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -163,27 +167,41 @@ def render(renderer: Renderer, frames: Frames) -> RenderSummary:
     stabiliser = _stabiliser(renderer, src, tally)
     # Leaving this block (also via Cancelled) waits for queued writes, which are atomic, so a
     # cancelled render keeps every finished frame and leaves no partial one.
-    with streaming_buffers(), ThreadPoolExecutor(1, thread_name_prefix="ghostswap-write") as writer:
+    size = max(1, settings.batch)
+    batches = [frames[start : start + size] for start in range(0, len(frames), size)]
+    read = partial(_read_batch, src, dst, options, wanted, settings.overwrite)
+    with (
+        streaming_buffers(),
+        ThreadPoolExecutor(1, thread_name_prefix="ghostswap-write") as writer,
+        ThreadPoolExecutor(1, thread_name_prefix="ghostswap-read") as reader,
+    ):
         bar = progress(total=len(frames), desc="render", unit="frame")
-        for start in range(0, len(frames), max(1, settings.batch)):
-            check_cancelled()
-            batch = frames[start : start + settings.batch]
-            todo = []
-            for f in batch:
-                out, plate = dst.path(f), src.path(f)
-                expected = _expected(read_header(plate), options)
-                if not settings.overwrite and is_complete(out, expected, wanted, newer_than=plate):
-                    tally.skipped += 1
+        ahead: deque[Future[tuple[list[int | None], list[Frame]]]] = deque()
+        try:
+            for k, batch in enumerate(batches):
+                check_cancelled()
+                if settings.read_ahead > 0:
+                    # Queue this batch and up to read_ahead after it (bounded memory); in batch order,
+                    # so a bad plate raises at the same point as an inline read.
+                    while len(ahead) < settings.read_ahead + 1 and k + len(ahead) < len(batches):
+                        ahead.append(reader.submit(read, batches[k + len(ahead)]))
+                    todo, plates = ahead.popleft().result()
                 else:
-                    todo.append(f)
-            writes = _render_batch(renderer, src, dst, todo, options, tally, digest, provenance, stabiliser)
-            for write in pending:  # the previous batch must be on disk before this one queues
-                write.result()
-                bar.update(1)
-            done += len(pending) + len(batch) - len(todo)
-            pending = [writer.submit(w) for w in writes]
-            bar.update(len(batch) - len(todo))
-            report("render", done, len(frames))
+                    todo, plates = read(batch)
+                tally.skipped += len(batch) - len(todo)
+                writes = _render_batch(
+                    renderer, src, dst, todo, options, tally, digest, provenance, stabiliser, plates=plates
+                )
+                for write in pending:  # the previous batch must be on disk before this one queues
+                    write.result()
+                    bar.update(1)
+                done += len(pending) + len(batch) - len(todo)
+                pending = [writer.submit(w) for w in writes]
+                bar.update(len(batch) - len(todo))
+                report("render", done, len(frames))
+        finally:  # a cancel or error: plates queued for reading are not decoded
+            for queued in ahead:
+                queued.cancel()
         for write in pending:
             write.result()
             bar.update(1)
@@ -225,6 +243,27 @@ def _provenance(renderer: Renderer) -> dict[str, str]:
     return out
 
 
+def _read_batch(
+    src: FramePattern,
+    dst: FramePattern,
+    options: WriteOptions,
+    wanted: dict[str, str],
+    overwrite: bool,
+    batch: Frames,
+) -> tuple[list[int | None], list[Frame]]:
+    """The batch's frames still to render and their decoded plates (runs on the read-ahead thread).
+
+    Touches no renderer state (only files), so running it early cannot change a frame's pixels.
+    """
+    todo: list[int | None] = []
+    for f in batch:
+        out, plate = dst.path(f), src.path(f)
+        expected = _expected(read_header(plate), options)
+        if overwrite or not is_complete(out, expected, wanted, newer_than=plate):
+            todo.append(f)
+    return todo, [read_frame(src.path(f)) for f in todo]
+
+
 @dataclass
 class _Job:
     frame_index: int
@@ -243,9 +282,12 @@ def _render_batch(
     digest: str,
     provenance: dict[str, str],
     stabiliser: Stabiliser,
+    *,
+    plates: Sequence[Frame] | None = None,
 ) -> list[Callable[[], None]]:
-    """Read, cut, swap and stabilise a batch; returns one write job per frame (composite + atomic write)."""
-    plates: list[Frame] = [read_frame(src.path(f)) for f in todo]
+    """Read (unless `plates` were read ahead), cut, swap and stabilise a batch; one write job per frame."""
+    if plates is None:
+        plates = [read_frame(src.path(f)) for f in todo]
     jobs: list[_Job] = []
     for i, (f, plate) in enumerate(zip(todo, plates, strict=True)):
         tasks = renderer.plan.tasks_at(f)
