@@ -1,6 +1,7 @@
 """Per-frame cost of everything but the generator, as a ratio to the generator's own time.
 
-    python benchmarks/pipeline.py [--frames 8] [--json out.json]
+    python benchmarks/pipeline.py [--frames 8] [--precisions fp32,bf16] [--gen-batches 1,8,32]
+        [--skip-memory] [--skip-throughput] [--json out.json]
 
 A 1920×1080 scene-linear plate with one face (~300 px) is rendered by the real engine with the
 `ghost` swapper (deterministic random weights in the official layout, installed through the
@@ -10,6 +11,14 @@ run, so `overhead / generator` compares two costs measured on the same machine a
 reported per frame. Peak memory (VmHWM) is measured in child processes for a shot and a 4× longer one.
 Target on CPU: render overhead ratio <= 0.25, peak memory ratio close to 1. EXR reads and writes are
 timed separately (the write runs on a background thread, overlapping the next batch).
+
+Throughput rows (issue #17): generator-only faces/s at batch 1/8/32 for each precision (the backend
+the engine picks: onnxruntime for fp32, torch for bf16; plus torch fp32 so bf16 has a same-backend
+reference), end-to-end render frames/s for each precision, and end-to-end / generator-only at the
+render's batch (one face per frame, so frames/s = faces/s; target >= 0.8), also "in-run": the
+generator's seconds inside that render over its wall time (one interval, robust to a shared
+machine's load changing between rows). GPU rows are printed as
+"unmeasured (no CUDA)" when torch sees no GPU.
 """
 
 from __future__ import annotations
@@ -81,7 +90,15 @@ class Timed:
         return getattr(self.backend, name)
 
 
-def measure(plate: str, folder: Path, source: str, batch: int) -> dict[str, float]:
+def measure(
+    plate: str,
+    folder: Path,
+    source: str,
+    batch: int,
+    precision: str = "fp32",
+    read_ahead: int = 1,
+    device: str = "auto",
+) -> dict[str, float]:
     from ghost_core.engine.render import render, requested_frames
     from ghost_core.engine.shot import Shot
     from ghost_core.knobs import ShotSettings
@@ -93,6 +110,9 @@ def measure(plate: str, folder: Path, source: str, batch: int) -> dict[str, floa
         detector="retinaface",
         landmarker="mesh",
         batch=batch,
+        precision=precision,
+        read_ahead=read_ahead,
+        device=device,
         overwrite=True,
     )
     import ghost_core.engine.render as render_module
@@ -118,11 +138,14 @@ def measure(plate: str, folder: Path, source: str, batch: int) -> dict[str, floa
     timed.seconds, timed.faces = 0.0, 0
     settings.out = str(folder / "out" / "swap.####.exr")
     renderer = shot.renderer(settings, tf)
-    render_module.read_frame = clocked(render_module.read_frame)
-    render_module.write_frame = clocked(render_module.write_frame)
-    started = time.perf_counter()
-    summary = render(renderer, requested_frames(settings))
-    total = time.perf_counter() - started
+    read, write = render_module.read_frame, render_module.write_frame
+    render_module.read_frame, render_module.write_frame = clocked(read), clocked(write)
+    try:
+        started = time.perf_counter()
+        summary = render(renderer, requested_frames(settings))
+        total = time.perf_counter() - started
+    finally:
+        render_module.read_frame, render_module.write_frame = read, write
     frames = summary.written
     return {
         "frames": frames,
@@ -131,7 +154,95 @@ def measure(plate: str, folder: Path, source: str, batch: int) -> dict[str, floa
         "render_overhead_s_per_frame": (total - timed.seconds) / frames,
         "exr_io_s_per_frame_any_thread": io["seconds"] / frames,
         "track_s_per_frame": track_seconds / frames,
+        "end_to_end_frames_per_s": frames / total,
+        "backend": shot.swapper.describe()["generator"]["backend"],  # type: ignore[index]
     }
+
+
+def generator_only(
+    weights: Path, backend: str, precision: str, batches: list[int], device: str = "cpu"
+) -> list[dict[str, object]]:
+    """Faces/s of the generator alone (256 crops, random inputs), best of two timed calls per batch."""
+    from ghost_core.runtime import open_backend
+
+    net = open_backend(
+        "generator", weights, backend=backend, device=device, precision=precision, max_batch=max(batches)
+    )
+    rng = np.random.default_rng(0)
+    rows: list[dict[str, object]] = []
+    for batch in batches:
+        target = rng.uniform(-1, 1, (batch, 3, 256, 256)).astype(np.float32)
+        z_id = rng.normal(size=(batch, 512)).astype(np.float32)
+        net(target, z_id)  # warm-up: allocations, kernel selection
+        best = float("inf")
+        for _ in range(2 if batch < 32 else 1):
+            started = time.perf_counter()
+            net(target, z_id)
+            best = min(best, time.perf_counter() - started)
+        rows.append(
+            {"device": device, "backend": net.name, "precision": net.precision, "batch": batch,
+             "faces_per_s": batch / best}
+        )  # fmt: skip
+    return rows
+
+
+def throughput(args: argparse.Namespace, work: Path, plate: str, source: str) -> dict[str, object]:
+    """Generator-only rows, end-to-end rows per precision and their ratio, GPU rows or 'unmeasured'."""
+    import torch
+
+    weights = work / "home" / "weights" / "G_unet_2blocks.pth"
+    precisions = args.precisions.split(",")
+    batches = sorted({*map(int, args.gen_batches.split(",")), args.batch})
+    configs = [("auto", p) for p in precisions] + ([("torch", "fp32")] if "bf16" in precisions else [])
+    gen = [row for b, p in configs for row in generator_only(weights, b, p, batches)]
+    e2e = []
+    runs = [(p, 1) for p in precisions] + [(precisions[0], 0)]  # the last: reads inline (serial)
+    for p, ahead in runs:
+        m = measure(plate, work / f"e2e_{p}_{ahead}", source, args.batch, p, ahead, device="cpu")
+        same = (p, m["backend"], args.batch)
+        ref = next(r for r in gen if (r["precision"], r["backend"], r["batch"]) == same)
+        e2e.append(
+            {"precision": p, "backend": m["backend"], "batch": args.batch, "read_ahead": ahead,
+             "frames_per_s": m["end_to_end_frames_per_s"], "generator_faces_per_s": ref["faces_per_s"],
+             "ratio": m["end_to_end_frames_per_s"] / float(ref["faces_per_s"]),  # type: ignore[arg-type]
+             # generator seconds inside this render / its wall time: the same ratio, but both from
+             # one interval, so a neighbour's load on a shared machine cannot skew it
+             "ratio_in_run": m["end_to_end_frames_per_s"] * m["generator_s_per_frame"]}
+        )  # fmt: skip
+    gpu: list[dict[str, object]] | str = "unmeasured (no CUDA)"
+    if torch.cuda.is_available():
+        gpu = []
+        for b, p in (("onnxruntime", "fp16"), ("torch", "fp16"), ("torch", "bf16")):
+            try:
+                gpu += generator_only(weights, b, p, [1, 8, 32], device="cuda")
+            except Exception as exc:  # e.g. onnxruntime without its CUDA provider: say so, keep going
+                gpu.append({"device": "cuda", "backend": b, "precision": p, "error": str(exc)})
+    return {"cpu_threads": torch.get_num_threads(), "generator_only": gen, "end_to_end": e2e, "gpu": gpu}
+
+
+def print_throughput(rows: dict[str, object]) -> None:
+    print(f"\ngenerator only (CPU, {rows['cpu_threads']} threads)")
+    print(f"{'backend':<12} {'precision':<9} {'batch':>5} {'faces/s':>8}")
+    for r in rows["generator_only"]:  # type: ignore[attr-defined]
+        print(f"{r['backend']:<12} {r['precision']:<9} {r['batch']:>5} {r['faces_per_s']:>8.3f}")
+    print("\nend to end (render, one face per frame)")
+    head = f"{'backend':<12} {'precision':<9} {'batch':>5} {'ahead':>5}"
+    print(f"{head} {'frames/s':>8} {'gen faces/s':>11} {'ratio':>6} {'in-run':>6}")
+    for r in rows["end_to_end"]:  # type: ignore[attr-defined]
+        verdict = "ok" if r["ratio_in_run"] >= 0.8 else "below 0.8"
+        print(
+            f"{r['backend']:<12} {r['precision']:<9} {r['batch']:>5} {r['read_ahead']:>5} "
+            f"{r['frames_per_s']:>8.3f} "
+            f"{r['generator_faces_per_s']:>11.3f} {r['ratio']:>6.2f} {r['ratio_in_run']:>6.2f}  ({verdict})"
+        )
+    gpu = rows["gpu"]
+    if isinstance(gpu, str):
+        print(f"\nGPU rows: {gpu}")
+        return
+    print("\ngenerator only (GPU)")
+    for r in gpu:
+        shown = r.get("error") or f"batch {r['batch']:>3}: {r['faces_per_s']:.1f} faces/s"
+        print(f"{r['backend']:<12} {r['precision']:<9} {shown}")
 
 
 def peak_rss_child(frames: int, workdir: Path, source: str) -> float:
@@ -158,6 +269,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--precisions", default="fp32,bf16", help="comma list of fp32, bf16")
+    parser.add_argument("--gen-batches", default="1,8,32", help="generator-only batch sizes")
+    parser.add_argument("--skip-throughput", action="store_true", help="only the overhead figures")
     args = parser.parse_args()
     source = str(REPO.parent / "shared" / "assets" / "faces" / "elon_musk.jpg")
     with tempfile.TemporaryDirectory() as tmp:
@@ -177,9 +291,13 @@ def main() -> None:
             short = peak_rss_child(2 * args.frames, work / "mem_short", source)
             long = peak_rss_child(8 * args.frames, work / "mem_long", source)
             result.update(peak_rss_mb_short=short, peak_rss_mb_long=long, peak_rss_ratio=long / short)
+        rows = None if args.skip_throughput else throughput(args, work, plate, source)
     result["self_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for key, value in result.items():
         print(f"{key:32s} {value:.4f}" if isinstance(value, float) else f"{key:32s} {value}")
+    if rows is not None:
+        print_throughput(rows)
+        result["throughput"] = rows
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from ghost_core.errors import UsageError
 from ghost_core.knobs import DIGEST_FIELDS, PIXEL_FIELDS, TRACK_FIELDS, ShotSettings
@@ -45,8 +46,10 @@ def crops() -> np.ndarray:
     return np.stack([cv2.resize(i, (224, 224), interpolation=cv2.INTER_AREA) for i in images]) / 255.0
 
 
-def _settings(precision: str) -> ShotSettings:
-    return ShotSettings(plate="p.####.exr", sources=[[]], swapper="ghost", model=MODEL, precision=precision)
+def _settings(precision: str, device: str = "cpu") -> ShotSettings:
+    return ShotSettings(
+        plate="p.####.exr", sources=[[]], swapper="ghost", model=MODEL, precision=precision, device=device
+    )
 
 
 def _identity() -> np.ndarray:
@@ -80,10 +83,22 @@ def test_fp32_default_is_the_runtime_path_from_before_the_knob(ghost_home: Path,
     from ghost_core.runtime.loader import open_model
 
     assert ShotSettings(plate="p", sources=[[]]).precision == "fp32"
-    before = GhostSwapper(open_model(MODEL, kind="generator", max_batch=8), ArcFaceEncoder.open(None))
+    generator = open_model(MODEL, kind="generator", device="cpu", max_batch=8)  # the call from before
+    before = GhostSwapper(generator, ArcFaceEncoder.open(None, device="cpu"))
     now = GhostSwapper.from_settings(_settings("fp32"))
     assert now.describe() == before.describe()
     assert np.array_equal(now.swap(crops, _identity()), before.swap(crops, _identity()))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (benchmarks/gpu_check.sh runs it)")
+def test_bf16_on_cuda_is_within_40_db_of_fp32_on_the_cpu(ghost_home: Path, crops: np.ndarray) -> None:
+    bf16 = GhostSwapper.from_settings(_settings("bf16", device="cuda"))
+    assert bf16.describe()["generator"]["precision"] == "bf16"
+    assert bf16.describe()["generator"]["device"].startswith("cuda")
+    a = GhostSwapper.from_settings(_settings("fp32")).swap(crops, _identity())
+    psnr = _psnr(bf16.swap(crops, _identity()), a)
+    assert psnr >= 40.0, f"bf16 on CUDA is {psnr:.1f} dB from fp32 on the CPU"
 
 
 def test_precision_decides_pixels_so_it_keys_track_render_and_cache() -> None:
