@@ -8,6 +8,8 @@ matte must equal the off render's bit for bit; chunks must equal the whole rende
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -100,3 +102,29 @@ def test_holdout_is_solid_on_the_regions_and_feathered_outside() -> None:
     far = cv2.dilate(hard.astype(np.uint8), np.ones((17, 17), np.uint8)) == 0  # past grow + feather
     assert np.all(hold[far] == 0.0)
     assert np.array_equal(hold, expression_holdout(marks)), "not deterministic"
+
+
+@pytest.mark.slow
+def test_ghost_default_is_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dance_plate: str) -> None:
+    """GHOST's AEI-Net keeps the target's expression itself: auto must leave its output as it was."""
+    from ghost_core.models_store import install
+    from ghost_core.nets.random_weights import save_random_checkpoint
+
+    monkeypatch.setenv("GHOSTSWAP_HOME", str(tmp_path / "home"))
+    weights = tmp_path / "weights"
+    save_random_checkpoint("generator", weights / "G_unet_1block.pth", num_blocks=1)
+    save_random_checkpoint("arcface", weights / "backbone.pth")
+    install("ghost_unet_1block", from_dir=weights)
+    install("arcface_backbone", from_dir=weights)
+    common = [
+        "-q", "render", "--plate", dance_plate, "--frames", "1001", "--source", SOURCE, "--swapper", "ghost",
+        "--model", "ghost_unet_1block", "--detector", "retinaface", "--landmarker", "mesh",
+    ]  # fmt: skip
+    assert cli.main([*common, "--out", str(tmp_path / "auto" / "g.####.exr")]) == 0
+    assert cli.main([*common, "--out", str(tmp_path / "off" / "g.####.exr"), "--keep-expression", "off"]) == 0
+    a, b = read_frame(tmp_path / "auto" / "g.1001.exr"), read_frame(tmp_path / "off" / "g.1001.exr")
+    assert a.plane("ghost.matte").astype(np.float32).max() > 0.9
+    assert a.spec.get_string_attribute("ghost:keep_expression") == "off"
+    assert a.channel_names == b.channel_names
+    for name in a.channel_names:
+        assert np.array_equal(_bits(a.plane(name)), _bits(b.plane(name))), name
