@@ -15,6 +15,12 @@ and once with the default (after). On the sRGB view of plate and output it repor
   - sat: mean chroma C* of the swapped skin over the ring's (1.0 = same saturation);
   - neg: output pixels below zero inside the matte where the plate was not negative.
 Targets (issue #13): dE_ring <= 3, sat 0.9-1.1, neg 0.
+
+Expression (`--only expression`): plates with open mouths (held-out photos, a dance frame) swapped
+by `morph` with a closed-mouth source, `--keep-expression off` (before) and `on` (after). On the
+MediaPipe mesh of plate and output (both cut at the plate's detected key points) it reports the
+mouth opening (inner-lip gap 13-14 over mouth width 78-308) and the eye opening (lid gap over eye
+width, both eyes averaged), output over plate. Target (issue #13): both within 15 % of the plate.
 """
 
 from __future__ import annotations
@@ -309,6 +315,79 @@ def occlusion_rows(work: Path) -> dict[str, Any]:
     return rows
 
 
+# --------------------------------------------------------------------------------------- expression
+
+EXPR_PLATES = ("faces/obama2.jpg", "faces/obama.jpg", "faces/mark.jpg", "faces/alex_lacamoire1.jpg",
+               "video/dance.mp4#35")  # fmt: skip
+EXPR_TARGET = 0.15  # largest relative error of an opening ratio, output vs plate
+
+
+def openings(rgb: np.ndarray, kps: np.ndarray, landmarker: Any) -> dict[str, float]:
+    """Mouth and eye opening ratios of the face at `kps` (model-space RGB), from its 468-point mesh."""
+    from ghost_core.faces.align import estimate_norm, warp_crop
+
+    crop = warp_crop(np.clip(rgb, 0.0, 1.0).astype(np.float32), estimate_norm(kps))
+    p = landmarker.landmarks(crop[None])[0].points
+
+    def gap(a: int, b: int) -> float:
+        return float(np.linalg.norm(p[a] - p[b]))
+
+    eyes = 0.5 * (gap(159, 145) / gap(33, 133) + gap(386, 374) / gap(362, 263))
+    return {"mouth": gap(13, 14) / gap(78, 308), "eyes": eyes}
+
+
+def expression_rows(work: Path) -> list[dict[str, Any]]:
+    from ghost_core.faces.detectors import open_detector
+    from ghost_core.faces.landmarks import open_landmarker
+
+    view = _view()
+    detector, landmarker = open_detector("retinaface"), open_landmarker("mesh")
+    rows = []
+    for name in EXPR_PLATES:
+        stem = Path(name.split("#")[0]).stem
+        plate = work / f"{stem}.exr"
+        model = _load_model_space(name)
+        _write_plate(plate, model, view)
+        plate_rgb = view.to_model(_read(plate)[0])
+        faces = detector.detect(plate_rgb)
+        if not faces:
+            raise SystemExit(f"no face on {name}")
+        kps = faces[0].kps
+        row: dict[str, Any] = {"plate": name, "plate_ratios": openings(plate_rgb, kps, landmarker)}
+        for phase, keep in (("before", "off"), ("after", "on")):
+            out = work / f"{stem}_{keep}.exr"
+            code = ghostswap(
+                ["-q", "render", "--plate", str(plate), "--source", str(ASSETS / SOURCE), "--out", str(out),
+                 "--keep-expression", keep, "--overwrite", *OFFLINE]
+            )  # fmt: skip
+            if code != 0:
+                raise SystemExit(f"render failed ({code}) on {name}")
+            got = openings(view.to_model(_read(out)[0]), kps, landmarker)
+            row[phase] = {
+                "ratios": got,
+                "error": {k: abs(got[k] / row["plate_ratios"][k] - 1.0) for k in got},
+            }
+        rows.append(row)
+    return rows
+
+
+def _print_expression(rows: list[dict[str, Any]]) -> None:
+    print(f"expression (morph, source {SOURCE}; before = --keep-expression off, after = on)")
+    head = f"{'plate':>10} {'output off (error) -> on (error)':>33}"
+    print(f"{'plate':<26} mouth {head}   eyes {head}")
+    for r in rows:
+        cells = []
+        for k in ("mouth", "eyes"):
+            b, a = r["before"], r["after"]
+            cells.append(
+                f"{r['plate_ratios'][k]:10.3f} {b['ratios'][k]:6.3f} ({b['error'][k]:5.1%}) -> "
+                f"{a['ratios'][k]:5.3f} ({a['error'][k]:5.1%})"
+            )
+        print(f"{r['plate']:<26} " + " ".join(cells))
+    worst = max(max(r["after"]["error"].values()) for r in rows)
+    print(f"worst error with keep_expression on: {worst:.1%} (target <= {EXPR_TARGET:.0%})")
+
+
 def _print_colour(rows: list[dict[str, Any]]) -> None:
     print("colour match (morph swapper; before = --color-match 0, after = default 1)")
     heads = ("dE_ring", 15), ("(plate)", 7), ("dE_face", 15), ("sat", 13), ("neg", 9)
@@ -338,7 +417,7 @@ def _print_occlusion(rows: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    parser.add_argument("--only", choices=("colour", "occlusion"), help="run one section")
+    parser.add_argument("--only", choices=("colour", "occlusion", "expression"), help="run one section")
     parser.add_argument("--work", metavar="DIR", help="keep the plates and renders in DIR (must not exist)")
     args = parser.parse_args()
     figures: dict[str, Any] = {}
@@ -353,6 +432,10 @@ def main() -> None:
             (Path(tmp) / "occlusion").mkdir()
             figures["occlusion"] = occlusion_rows(Path(tmp) / "occlusion")
             _print_occlusion(figures["occlusion"])
+        if args.only in (None, "expression"):
+            (Path(tmp) / "expression").mkdir()
+            figures["expression"] = expression_rows(Path(tmp) / "expression")
+            _print_expression(figures["expression"])
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
 

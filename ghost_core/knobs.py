@@ -227,11 +227,17 @@ class ShotSettings:
         help="keep occluders (hands, microphones, glasses) out of the matte: auto estimates them from "
         "the shot itself (no download), off uses the landmark hull only",
     )
+    keep_expression: str = knob(
+        "auto", job="matte.keep_expression", kind="choice", cli="--keep-expression", stage="render",
+        choices=("auto", "on", "off"), commands=("render",),
+        help="keep the plate's own eye openings and inner mouth (teeth, tongue) out of the matte, so the "
+        "target's expression survives: auto is on for the morph swapper, off for ghost",
+    )
     layers: str = knob(
         "", job="matte.layers", kind="str", cli="--layers", metavar="LIST", stage="render",
         commands=("render",), host=True, label="matte layers",
-        help="extra matte layers to write: comma list of occlusion, skin, brows, eyes, nose, mouth or "
-        "all; NAME=CHANNEL renames one (default: none, only the final matte)",
+        help="extra matte layers to write: comma list of occlusion, skin, brows, eyes, nose, mouth, "
+        "expression or all; NAME=CHANNEL renames one (default: none, only the final matte)",
     )
     layer_prefix: str = knob(
         "ghost.", job="matte.layer_prefix", kind="str", cli="--layer-prefix", metavar="PREFIX",

@@ -1,4 +1,4 @@
-"""The extra matte layers of an output frame (`matte.layers`): occlusion and face regions.
+"""The extra matte layers of an output frame (`matte.layers`): occlusion, face regions, expression.
 
 Each layer is built per face in the 224 crop, pasted into the frame with the matte's own
 area-filtered warp and combined over faces by maximum, like the final matte, so it is as
@@ -14,7 +14,7 @@ from ghost_core.errors import UsageError
 from ghost_core.faces.regions import REGIONS
 from ghost_core.matte import Box, paste_matte
 
-LAYERS = ("occlusion", *REGIONS)
+LAYERS = ("occlusion", *REGIONS, "expression")  # expression: the plate's kept eyes and inner mouth
 
 
 def layer_channels(spec: str, prefix: str, matte_name: str) -> dict[str, str]:

@@ -1,8 +1,9 @@
 """What compose needs beyond GHOST's hull: occlusion, region layers and the holdout, per frame.
 
 Kept apart from compose.py so the composite loop stays one readable pass. The final matte of a
-face is `hull matte × (1 − occlusion)` in the crop (exactly 0 on a detected occluder), then the
-holdout is subtracted in the frame (`paste_face`).
+face is `hull matte × (1 − occlusion) × (1 − expression)` in the crop (exactly 0 on a detected
+occluder and, with `matte.keep_expression`, inside the plate's own eye openings and inner mouth),
+then the holdout is subtracted in the frame (`paste_face`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from ghost_core.engine.layers import FrameLayers, layer_channels
 from ghost_core.faces.align import crop_footprint
-from ghost_core.faces.regions import REGIONS, region_masks
+from ghost_core.faces.regions import REGIONS, expression_holdout, region_masks
 from ghost_core.faces.types import Landmarks
 from ghost_core.holdout import read_holdout
 from ghost_core.io.exr import Frame
@@ -37,6 +38,14 @@ def frame_holdout(renderer: Renderer, plate: Frame, frame: int | None) -> np.nda
     return read_holdout(spec, plate, frame) if spec else None
 
 
+def keeps_expression(renderer: Renderer) -> bool:
+    """`matte.keep_expression` resolved: auto keeps it for morph, which warps the source photo's own
+    lips and eyes over the target's (an open mouth comes out shut), not for GHOST, whose AEI-Net
+    already carries the target's expression."""
+    value = renderer.settings.keep_expression
+    return value == "on" or (value == "auto" and renderer.swapper.name == "morph")
+
+
 def shape_matte(
     renderer: Renderer, job: Any, landmarks: Landmarks, crop_matte: np.ndarray, layers: FrameLayers, size: int
 ) -> np.ndarray:
@@ -44,14 +53,25 @@ def shape_matte(
     alignment = job.crop.alignment
     box = crop_footprint(alignment, layers.height, layers.width)
     occlusion = None
+    plate_marks: list[Landmarks] = []  # the plate crop's own landmarks, found once when needed
+
+    def plate_landmarks() -> Landmarks:
+        if not plate_marks:
+            plate_marks.append(renderer.landmarker.landmarks(job.crop.seen[None])[0])
+        return plate_marks[0]
+
     if renderer.settings.occlusion != "off" or layers.wanted("occlusion"):
         appearance = renderer.appearances.get(renderer, job.task.track_id)
         if appearance is not None:
-            marks = renderer.landmarker.landmarks(job.crop.seen[None])[0]
-            occlusion = estimate(appearance, job.crop.seen, marks)
+            occlusion = estimate(appearance, job.crop.seen, plate_landmarks())
             layers.add("occlusion", occlusion, alignment.inverse, box)
     if occlusion is not None and renderer.settings.occlusion != "off":
         crop_matte = crop_matte * (1.0 - occlusion)
+    if keeps_expression(renderer) or layers.wanted("expression"):
+        kept = expression_holdout(plate_landmarks(), size)
+        layers.add("expression", kept, alignment.inverse, box)
+        if keeps_expression(renderer):
+            crop_matte = crop_matte * (1.0 - kept)
     if any(layers.wanted(name) for name in REGIONS):
         visible = 1.0 if occlusion is None else 1.0 - occlusion
         for name, mask in region_masks(landmarks, size).items():

@@ -375,6 +375,7 @@ def _write_one(
     digest: str,
     provenance: dict[str, str],
 ) -> None:
+    from ghost_core.engine import mattes
     from ghost_core.engine.compose import compose_frame
 
     metadata: dict[str, str | int | float] = {
@@ -383,6 +384,7 @@ def _write_one(
         "track_digest": renderer.plan.digest,
         "render_digest": digest,
         "faces": len(faces),
+        "keep_expression": "on" if mattes.keeps_expression(renderer) else "off",
         **provenance,
     }
     if f is not None:

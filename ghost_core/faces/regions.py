@@ -71,3 +71,28 @@ def region_masks(landmarks: Landmarks, size: int = CROP_SIZE) -> dict[str, np.nd
     features = np.maximum(np.maximum(masks["brows"], masks["eyes"]), masks["mouth"])
     masks["skin"] *= 1.0 - features
     return masks
+
+
+EXPRESSION_REGIONS = ("eyes", "mouth")  # what makes the target's expression: eye openings, inner mouth
+EXPRESSION_GROW = 3.0  # the hold-out stays solid this far past the region's edge (224-crop pixels)
+EXPRESSION_FEATHER = 4.0  # then fades to 0 over this width
+
+
+def expression_holdout(landmarks: Landmarks, size: int = CROP_SIZE) -> np.ndarray:
+    """The plate's eye openings and inner mouth as a feathered size×size float32 hold-out matte.
+
+    Exactly 1 on each region and `EXPRESSION_GROW` pixels past it (so the plate's own pixels come back
+    bit for bit there, even on a thin closed-eye slit, which a blur would dim; the margin keeps the
+    plate's own lid and inner-lip edge, where the landmark contour sits), then falling smoothly to 0
+    over `EXPRESSION_FEATHER` pixels by distance; float work on this crop alone, so it depends on no
+    other face or frame.
+    """
+    masks = region_masks(landmarks, size)
+    hard = np.maximum(masks["eyes"], masks["mouth"])
+    if not hard.any():
+        return hard
+    outside = (hard == 0).astype(np.uint8)
+    distance = cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    scale = size / CROP_SIZE
+    t = np.clip(1.0 - (distance - EXPRESSION_GROW * scale) / (EXPRESSION_FEATHER * scale), 0.0, 1.0)
+    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)  # smoothstep: no kink where it meets 0 or 1

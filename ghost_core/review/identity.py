@@ -27,6 +27,21 @@ from ghost_core.faces.align import estimate_norm, warp_crop
 from ghost_core.faces.recognition import IdentityModel, open_identity
 
 MATTE_INSIDE = 0.5  # a detection counts as swapped where the matte under its key points is above this
+# ... the matte's peak within this fraction of the eye distance of each key point: keep_expression
+# holds the plate's own eyes and mouth out of the matte, right under the eye and mouth key points.
+KEYPOINT_REACH = 0.3
+
+
+def _matte_near(matte: np.ndarray, kps: np.ndarray) -> np.ndarray:
+    """The matte's peak in a small square around each key point (its face, not the kept eye or mouth)."""
+    height, width = matte.shape[:2]
+    reach = max(1, round(KEYPOINT_REACH * float(np.linalg.norm(kps[1] - kps[0]))))
+    out = []
+    for x, y in np.round(kps).astype(int):
+        x0, x1 = np.clip([x - reach, x + reach + 1], 0, width)
+        y0, y1 = np.clip([y - reach, y + reach + 1], 0, height)
+        out.append(float(matte[y0:y1, x0:x1].max()) if x1 > x0 and y1 > y0 else 0.0)
+    return np.array(out, np.float32)
 
 
 @dataclass(frozen=True)
@@ -86,11 +101,9 @@ class IdentityCheck:
         """Every face found in the swap whose key points sit inside the matte, left to right."""
         swap = np.ascontiguousarray(np.clip(swap_view[..., :3], 0.0, 1.0), np.float32)
         plate = np.ascontiguousarray(np.clip(plate_view[..., :3], 0.0, 1.0), np.float32)
-        height, width = matte.shape[:2]
         chosen = []
         for face in self.detector.detect(swap):
-            points = np.clip(np.round(face.kps).astype(int), 0, [width - 1, height - 1])
-            if float(np.median(matte[points[:, 1], points[:, 0]])) > MATTE_INSIDE:
+            if float(np.median(_matte_near(matte, face.kps))) > MATTE_INSIDE:
                 chosen.append(face)
         chosen.sort(key=lambda f: float(f.kps[:, 0].mean()))
         if not chosen:

@@ -50,7 +50,9 @@ def shot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     hold[eye[1] - 6 : eye[1] + 6, eye[0] - 6 : eye[0] + 6] = 1.0  # roto over the image-left eye
     for i in range(FRAMES):
         write_plate_frame(folder / f"hold.{1001 + i}.exr", np.dstack([hold] * 3), {"A": hold})
-    common = ["--plate", plate, "--source", SOURCE, "--track", track, *OFFLINE]
+    # The plate's eyes and mouth stay swapped (keep_expression off), so the disc and the roto box
+    # over them test occlusion and the holdout alone.
+    common = ["--plate", plate, "--source", SOURCE, "--track", track, *OFFLINE, "--keep-expression", "off"]
     extra = ["--occlusion", "auto", "--layers", "all", "--holdout", str(folder / "hold.####.exr")]
     outs = {name: str(folder / name / "o.####.exr") for name in ("off", "whole", "chunks")}
     assert cli.main(["-q", "render", *common, "--out", outs["off"]]) == 0

@@ -105,8 +105,10 @@ def test_matte_is_feathered_and_covers_the_face(shot: dict[str, str]) -> None:
     kps = tf.kps_at(1, f)
     nose = kps[2].round().astype(int)
     assert matte[nose[1], nose[0]] > 0.95, "the matte does not cover the nose"
-    for eye in kps[:2].round().astype(int):
-        assert matte[eye[1], eye[0]] > 0.9
+    for eye in kps[:2].round().astype(int):  # morph keeps the plate's own eye openings (keep_expression)
+        assert matte[eye[1], eye[0]] == 0.0
+        below = eye + np.array([0, int(0.3 * np.linalg.norm(kps[1] - kps[0]))])
+        assert matte[below[1], below[0]] > 0.9, "the matte does not cover the cheek under the eye"
     soft = ((matte > 0.02) & (matte < 0.98)).sum()
     solid = (matte >= 0.98).sum()
     assert soft > 0.15 * solid, "the matte edge is not feathered"
