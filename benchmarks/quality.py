@@ -15,6 +15,16 @@ and once with the default (after). On the sRGB view of plate and output it repor
   - sat: mean chroma C* of the swapped skin over the ring's (1.0 = same saturation);
   - neg: output pixels below zero inside the matte where the plate was not negative.
 Targets (issue #13): dE_ring <= 3, sat 0.9-1.1, neg 0.
+
+Sharpness (`--only sharpness`): a held-out photo upscaled to a 2K plate (the face about 600 px
+wide, its 224 crop spanning about 1100 plate pixels) is swapped plain (224 crop, one 256 pass,
+upsampled to the face's size), with `--boost tiles` (2x2 sub-pixel phases of a 512 crop), with
+`--enhance` and with both. It reports `hf`, the Laplacian energy of the output over that of the
+plate inside the matte's solid interior (display sRGB; 1.0 = as much fine detail as the plate).
+No real GHOST generator or enhancer can be had offline (OFFLINE_ASSETS.md): the ghost rows run
+deterministic random weights in the official layout, whose output is structured noise, so they
+show what the resolution path keeps, not how a trained net looks; the offline `morph` row is the
+swap the engine makes without downloads (it ignores --boost).
 """
 
 from __future__ import annotations
@@ -309,6 +319,87 @@ def occlusion_rows(work: Path) -> dict[str, Any]:
     return rows
 
 
+SHARP_PLATE = ("faces/biden2.jpg", 2.0, 2048, 1536)  # photo, upscale, plate width, height
+GHOST = ["--swapper", "ghost", "--model", "ghost_unet_1block"]
+SHARP_ROWS = (
+    ("morph (offline)", ["--swapper", "morph"]),
+    ("ghost plain", GHOST),
+    ("ghost tiles", [*GHOST, "--boost", "tiles"]),
+    ("ghost enhancer", [*GHOST, "--enhance"]),
+    ("ghost tiles+enh", [*GHOST, "--boost", "tiles", "--enhance"]),
+)
+
+
+def _laplacian_energy(srgb: np.ndarray, where: np.ndarray) -> float:
+    lap = cv2.Laplacian(np.ascontiguousarray(srgb.mean(-1), np.float32), cv2.CV_32F, ksize=3)
+    return float(np.mean(lap[where] ** 2))
+
+
+def _random_ghost_home(home: Path) -> None:
+    """Deterministic random GHOST weights in the official layout, installed like the real files."""
+    import os
+
+    from ghost_core.models_store import install
+    from ghost_core.nets.random_weights import save_random_checkpoint
+
+    os.environ["GHOSTSWAP_HOME"] = str(home / "home")
+    save_random_checkpoint("generator", home / "w" / "G_unet_1block.pth", num_blocks=1)
+    save_random_checkpoint("arcface", home / "w" / "backbone.pth")
+    save_random_checkpoint("enhancer", home / "w" / "10_net_G.pth")
+    for name in ("ghost_unet_1block", "arcface_backbone", "ghost_enhancer"):
+        install(name, from_dir=home / "w")
+
+
+def sharpness_rows(work: Path) -> dict[str, Any]:
+    """High-frequency energy of a large swapped face relative to the plate's: plain, tiles, enhancer."""
+    view = _view()
+    photo, scale, width, height = SHARP_PLATE
+    rgb = _load_model_space(photo)
+    rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC).clip(0.0, 1.0)
+    rgb = np.ascontiguousarray(rgb[:height, (rgb.shape[1] - width) // 2 :][:, :width])
+    plate, track = work / "plate.exr", str(work / "track.json")
+    _write_plate(plate, rgb, view)
+    _random_ghost_home(work)
+    common = ["--source", str(ASSETS / SOURCE), "--detector", "retinaface", "--landmarker", "mesh"]
+    if ghostswap(["-q", "track", "--plate", str(plate), "--out", track, *common]) != 0:
+        raise SystemExit("track failed on the sharpness plate")
+    from ghost_core.faces.align import estimate_norm
+    from ghost_core.swappers.boost import plate_size
+
+    kps = np.array(json.loads(Path(track).read_text())["tracks"][0]["smoothed_kps"][0], np.float32)
+    span = plate_size(estimate_norm(kps))
+    rows: dict[str, Any] = {"plate": photo, "size": [width, height], "crop_span_px": span}
+    plate_srgb = view.to_model(_read(plate)[0]).clip(0.0, 1.0)
+    rows["rows"] = []
+    for label, flags in SHARP_ROWS:
+        out = work / label.replace(" ", "_").replace("(", "").replace(")", "").replace("+", "_")
+        code = ghostswap(
+            ["-q", "render", "--plate", str(plate), "--track", track, "--out", str(out / "s.exr"), *common,
+             *flags]
+        )  # fmt: skip
+        if code != 0:
+            raise SystemExit(f"render failed ({code}): {label}")
+        result, matte = _read(out / "s.exr")
+        assert matte is not None
+        solid = matte >= 0.99
+        srgb = view.to_model(result).clip(0.0, 1.0)
+        rows["rows"].append({
+            "swap": label, "hf": _laplacian_energy(srgb, solid) / _laplacian_energy(plate_srgb, solid),
+            "face_px": int(solid.sum()),
+        })  # fmt: skip
+    return rows
+
+
+def _print_sharpness(rows: dict[str, Any]) -> None:
+    print(
+        f"sharpness ({rows['plate']} on a {rows['size'][0]}x{rows['size'][1]} plate, 224 crop spans "
+        f"{rows['crop_span_px']:.0f} px; hf = Laplacian energy of the swap / the plate's, matte >= 0.99)"
+    )
+    for r in rows["rows"]:
+        print(f"  {r['swap']:<17} hf {r['hf']:7.3f}   ({r['face_px']} px)")
+    print("  ghost rows use random weights in the official layout (no real GHOST weights offline)")
+
+
 def _print_colour(rows: list[dict[str, Any]]) -> None:
     print("colour match (morph swapper; before = --color-match 0, after = default 1)")
     heads = ("dE_ring", 15), ("(plate)", 7), ("dE_face", 15), ("sat", 13), ("neg", 9)
@@ -338,7 +429,7 @@ def _print_occlusion(rows: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    parser.add_argument("--only", choices=("colour", "occlusion"), help="run one section")
+    parser.add_argument("--only", choices=("colour", "occlusion", "sharpness"), help="run one section")
     parser.add_argument("--work", metavar="DIR", help="keep the plates and renders in DIR (must not exist)")
     args = parser.parse_args()
     figures: dict[str, Any] = {}
@@ -353,6 +444,10 @@ def main() -> None:
             (Path(tmp) / "occlusion").mkdir()
             figures["occlusion"] = occlusion_rows(Path(tmp) / "occlusion")
             _print_occlusion(figures["occlusion"])
+        if args.only in (None, "sharpness"):
+            (Path(tmp) / "sharpness").mkdir()
+            figures["sharpness"] = sharpness_rows(Path(tmp) / "sharpness")
+            _print_sharpness(figures["sharpness"])
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
 
