@@ -17,14 +17,16 @@ and once with the default (after). On the sRGB view of plate and output it repor
 Targets (issue #13): dE_ring <= 3, sat 0.9-1.1, neg 0.
 
 Sharpness (`--only sharpness`): a held-out photo upscaled to a 2K plate (the face about 600 px
-wide, its 224 crop spanning about 1100 plate pixels) is swapped plain (224 crop, one 256 pass,
+wide, its 224 crop spanning about 1400 plate pixels) is swapped plain (224 crop, one 256 pass,
 upsampled to the face's size), with `--boost tiles` (2x2 sub-pixel phases of a 512 crop), with
 `--enhance` and with both. It reports `hf`, the Laplacian energy of the output over that of the
 plate inside the matte's solid interior (display sRGB; 1.0 = as much fine detail as the plate).
 No real GHOST generator or enhancer can be had offline (OFFLINE_ASSETS.md): the ghost rows run
 deterministic random weights in the official layout, whose output is structured noise, so they
 show what the resolution path keeps, not how a trained net looks; the offline `morph` row is the
-swap the engine makes without downloads (it ignores --boost).
+swap the engine makes without downloads (it ignores --boost). A last pair of rows runs the
+resolution path alone with a pass-through generator (plain 256 vs tiles, the face replaced by the
+warped swap only): how much plate detail each path can carry at all.
 """
 
 from __future__ import annotations
@@ -371,6 +373,7 @@ def sharpness_rows(work: Path) -> dict[str, Any]:
     rows: dict[str, Any] = {"plate": photo, "size": [width, height], "crop_span_px": span}
     plate_srgb = view.to_model(_read(plate)[0]).clip(0.0, 1.0)
     rows["rows"] = []
+    solid = np.zeros(plate_srgb.shape[:2], bool)
     for label, flags in SHARP_ROWS:
         out = work / label.replace(" ", "_").replace("(", "").replace(")", "").replace("+", "_")
         code = ghostswap(
@@ -381,13 +384,64 @@ def sharpness_rows(work: Path) -> dict[str, Any]:
             raise SystemExit(f"render failed ({code}): {label}")
         result, matte = _read(out / "s.exr")
         assert matte is not None
-        solid = matte >= 0.99
+        if label == "ghost plain":
+            solid = matte >= 0.99  # the resolution rows below measure inside this face
         srgb = view.to_model(result).clip(0.0, 1.0)
+        inside = matte >= 0.99
         rows["rows"].append({
-            "swap": label, "hf": _laplacian_energy(srgb, solid) / _laplacian_energy(plate_srgb, solid),
-            "face_px": int(solid.sum()),
+            "swap": label, "hf": _laplacian_energy(srgb, inside) / _laplacian_energy(plate_srgb, inside),
+            "face_px": int(inside.sum()),
         })  # fmt: skip
+    rows["resolution"] = resolution_rows(plate, kps, solid, plate_srgb, view)
     return rows
+
+
+def resolution_rows(
+    plate: Path, kps: np.ndarray, solid: np.ndarray, plate_srgb: np.ndarray, view: ColorPath
+) -> list[dict[str, Any]]:
+    """The resolution path alone: a pass-through generator (swap = its input), plain 256 vs tiles.
+
+    The face is replaced by the warped swap alone (plate and seen crop taken as 0, so none of the
+    plate's own detail is kept by the difference paste): what a perfect, shift-equivariant
+    generator would bring of the plate's detail through 224 -> 256 -> 224, or 512 -> 4 x 256 -> 512.
+    """
+    import torch
+    from torch import nn
+
+    from ghost_core.composite import paste_face
+    from ghost_core.engine.crops import cut_face, with_detail
+    from ghost_core.runtime.backends import TorchBackend
+    from ghost_core.swappers.ghost import GhostSwapper
+
+    class PassThrough(nn.Module):
+        def forward(self, target: torch.Tensor, z_id: torch.Tensor) -> torch.Tensor:
+            return target + 0.0 * z_id.sum(dim=1).view(-1, 1, 1, 1)
+
+    linear = _read(plate)[0]
+    rgba = np.dstack([linear, np.ones(linear.shape[:2], np.float32)])
+    crop = cut_face(rgba, view, kps)
+    assert crop is not None
+    detail = with_detail(crop, rgba, view, kps).detail
+    assert detail is not None, "the sharpness plate's face must be large enough to boost"
+    backend = TorchBackend("generator", PassThrough(), device=torch.device("cpu"), precision="fp32")
+    swapper = GhostSwapper(backend, arcface=None)  # type: ignore[arg-type]
+    z_id = np.zeros(512, np.float32)
+    out_rows = []
+    for label, used, swap in (
+        ("plain 256", crop, swapper.swap(crop.seen[None], z_id)[0]),
+        ("tiles 2x2", detail, swapper.swap_detail(detail.seen[None], z_id)[0]),
+    ):
+        size = used.seen.shape[0]
+        blank = np.zeros_like(used.seen)
+        full = np.ones((size, size), np.float32)
+        pasted = paste_face(np.zeros_like(linear), swap, blank, used.alignment, full, view)
+        bx, by, bw, bh = pasted.box
+        result = np.array(linear, copy=True)
+        result[by : by + bh, bx : bx + bw] = pasted.rgb
+        srgb = view.to_model(result).clip(0.0, 1.0)
+        hf = _laplacian_energy(srgb, solid) / _laplacian_energy(plate_srgb, solid)
+        out_rows.append({"path": label, "hf": hf})
+    return out_rows
 
 
 def _print_sharpness(rows: dict[str, Any]) -> None:
@@ -398,6 +452,9 @@ def _print_sharpness(rows: dict[str, Any]) -> None:
     for r in rows["rows"]:
         print(f"  {r['swap']:<17} hf {r['hf']:7.3f}   ({r['face_px']} px)")
     print("  ghost rows use random weights in the official layout (no real GHOST weights offline)")
+    print("  resolution path alone (pass-through generator: what a perfect generator keeps of the plate):")
+    for r in rows["resolution"]:
+        print(f"  {r['path']:<17} hf {r['hf']:7.3f}")
 
 
 def _print_colour(rows: list[dict[str, Any]]) -> None:

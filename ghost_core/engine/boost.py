@@ -1,7 +1,7 @@
 """Pixel boost in the render: which swap a face gets, and the crop its result is pasted from.
 
 Mattes, landmarks, occlusion and region layers stay on the 224 crop (one matte path for every
-face); only the pixels come from the 448 detail swap, whose matte is the 224 matte scaled 2×, so
+face); only the pixels come from the 512 detail swap, whose matte is the 224 matte scaled to 512, so
 paste-back resamples the swap straight to the face's native plate resolution.
 """
 
@@ -18,7 +18,7 @@ from ghost_core.swappers.base import Swapper
 
 
 def swap_crops(swapper: Swapper, crops: Sequence[FaceCrop], identity: object) -> list[np.ndarray]:
-    """One swap per crop: 448 through `swap_detail` for crops with a detail twin, else the plain 224."""
+    """One swap per crop: 512 through `swap_detail` for crops with a detail twin, else the plain 224."""
     out: list[np.ndarray | None] = [None] * len(crops)
     plain = [k for k, c in enumerate(crops) if c.detail is None]
     boosted = [k for k, c in enumerate(crops) if c.detail is not None]
@@ -34,14 +34,14 @@ def swap_crops(swapper: Swapper, crops: Sequence[FaceCrop], identity: object) ->
 
 
 def crop_view(swap: np.ndarray) -> np.ndarray:
-    """The swap at 224 for landmarks and mattes (area filter from a 448 detail swap)."""
+    """The swap at 224 for landmarks and mattes (area filter from a 512 detail swap)."""
     if swap.shape[0] == CROP_SIZE:
         return swap
     return cv2.resize(np.ascontiguousarray(swap), (CROP_SIZE, CROP_SIZE), interpolation=cv2.INTER_AREA)
 
 
 def paste_crop(crop: FaceCrop, swap: np.ndarray) -> FaceCrop:
-    """The crop `swap` was made from: the detail twin for a 448 swap, else `crop` itself."""
+    """The crop `swap` was made from: the detail twin for a 512 swap, else `crop` itself."""
     if swap.shape[0] != crop.seen.shape[0] and crop.detail is not None:
         return crop.detail
     return crop

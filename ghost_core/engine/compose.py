@@ -43,7 +43,7 @@ def compose_frame(
     for (job, swap), view, landmarks in zip(faces, views, marks, strict=True):
         crop_matte = face_mask(landmarks, job.task.mask)
         crop_matte = mattes.shape_matte(renderer, job, landmarks, crop_matte, layers, view.shape[0])
-        crop = boost.paste_crop(job.crop, swap)  # a boosted face pastes its 448 pixels
+        crop = boost.paste_crop(job.crop, swap)  # a boosted face pastes its 512 pixels
         crop_matte = boost.matte_at(crop_matte, crop.seen.shape[0])
         if renderer.settings.color_match > 0:
             skin = (crop_matte >= SKIN_MATTE).astype(np.float32)  # the matte's solid interior

@@ -23,7 +23,7 @@ class FaceCrop:
     box: tuple[int, int, int, int]
     seen: np.ndarray
     gain: float
-    detail: FaceCrop | None = None  # the same crop at 448 for pixel boost (large faces only)
+    detail: FaceCrop | None = None  # the same crop at 512 for pixel boost (large faces only)
 
 
 def cut_face(
@@ -62,7 +62,7 @@ def face_gain(
 
 
 def with_detail(crop: FaceCrop, rgba: np.ndarray, color: ColorPath, kps: np.ndarray) -> FaceCrop:
-    """`crop` plus its 448 twin when the face spans more plate pixels than the generator sees."""
+    """`crop` plus its 512 twin when the face spans more plate pixels than the generator sees."""
     from ghost_core.swappers.boost import BOOST_SIZE, wants_boost
 
     if not wants_boost(crop.alignment):

@@ -27,7 +27,7 @@ class Swapper(ABC):
         """N×224×224×3 target crops → N×224×224×3 swapped crops in 0..1 (model space)."""
 
     def swap_detail(self, crops: np.ndarray, identity: Any) -> np.ndarray:
-        """N×448×448×3 crops (the 224 crop at twice the size) → N×448×448×3 swaps; only when `boosts`."""
+        """N×512×512×3 crops (the 224 crop's framing at 512) → N×512×512×3 swaps; only when `boosts`."""
         raise NotImplementedError(f"the {self.name} swapper has no pixel boost")
 
     def describe(self) -> dict[str, Any]:

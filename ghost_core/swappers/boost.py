@@ -1,7 +1,7 @@
 """Pixel boost: a face larger than the generator runs as 2×2 sub-pixel phases of a 2× crop.
 
 The generator sees 256 px. A face that covers more plate pixels than that loses detail in the
-224 → 256 crop. Boost cuts the same aligned crop at twice the size (448 → 512 for the generator),
+224 → 256 crop. Boost cuts the same aligned crop (same framing) straight at 512, with no resize,
 splits it into four 256 phases (every second pixel, starting at (0,0), (0,1), (1,0), (1,1): each
 phase is the whole face sampled one 512-pixel, half a 256-pixel, off the others), swaps every
 phase as an ordinary 256 face and interleaves the four results back into one 512 swap.
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ghost_core.faces.align import CROP_SIZE, GENERATOR_SIZE, Alignment
+from ghost_core.faces.align import GENERATOR_SIZE, Alignment
 
 FACTOR = 2  # phases per axis: 512 = 2 × 256
-BOOST_SIZE = CROP_SIZE * FACTOR  # the detail crop (448), resized to FACTOR × GENERATOR_SIZE for the net
+BOOST_SIZE = GENERATOR_SIZE * FACTOR  # the detail crop (512): the 224 crop's framing at 512 px
 BOOSTS = ("off", "tiles")
 
 

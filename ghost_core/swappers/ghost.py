@@ -11,7 +11,7 @@ from ghost_core.faces.align import CROP_SIZE, GENERATOR_SIZE, resize_linear
 from ghost_core.faces.identity import ArcFaceEncoder, to_network
 from ghost_core.runtime.backends import Backend
 from ghost_core.swappers.base import Swapper
-from ghost_core.swappers.boost import BOOST_SIZE, FACTOR, interleave, phase_tiles
+from ghost_core.swappers.boost import interleave, phase_tiles
 
 if TYPE_CHECKING:
     from ghost_core.knobs import ShotSettings
@@ -70,13 +70,11 @@ class GhostSwapper(Swapper):
         return np.stack([resize_linear(o, CROP_SIZE) for o in out]).clip(0.0, 1.0)
 
     def swap_detail(self, crops: np.ndarray, identity: np.ndarray) -> np.ndarray:
-        """N×448×448×3 crops → N×448 swaps: the generator on the 2×2 phases of a 512 crop, interleaved."""
+        """N×512×512×3 crops → N×512 swaps: the generator on each crop's 2×2 sub-pixel phases, interleaved."""
         crops = np.asarray(crops, np.float32)
         if len(crops) == 0:
             return crops.copy()
-        big = np.stack([resize_linear(c, FACTOR * GENERATOR_SIZE) for c in crops])
-        out = interleave(self._generate(phase_tiles(big), identity))
-        return np.stack([resize_linear(o, BOOST_SIZE) for o in out]).clip(0.0, 1.0)
+        return interleave(self._generate(phase_tiles(crops), identity))
 
     def _generate(self, big: np.ndarray, identity: np.ndarray) -> np.ndarray:
         """N×256×256×3 model-space crops → N×256×256×3 swaps in 0..1 (generator, then the enhancer)."""
