@@ -363,6 +363,7 @@ def sharpness_rows(work: Path) -> dict[str, Any]:
     _write_plate(plate, rgb, view)
     _random_ghost_home(work)
     common = ["--source", str(ASSETS / SOURCE), "--detector", "retinaface", "--landmarker", "mesh"]
+    held = ["--temporal-hold", "0"]  # boost runs only with holds and the temporal filter off
     if ghostswap(["-q", "track", "--plate", str(plate), "--out", track, *common]) != 0:
         raise SystemExit("track failed on the sharpness plate")
     from ghost_core.faces.align import estimate_norm
@@ -378,7 +379,7 @@ def sharpness_rows(work: Path) -> dict[str, Any]:
         out = work / label.replace(" ", "_").replace("(", "").replace(")", "").replace("+", "_")
         code = ghostswap(
             ["-q", "render", "--plate", str(plate), "--track", track, "--out", str(out / "s.exr"), *common,
-             *flags]
+             *held, *flags]
         )  # fmt: skip
         if code != 0:
             raise SystemExit(f"render failed ({code}): {label}")

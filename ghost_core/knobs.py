@@ -144,7 +144,8 @@ class ShotSettings:
         "off", job="swapper.boost", kind="choice", cli="--boost", stage="render", choices=("off", "tiles"),
         commands=("render",),
         help="pixel boost for faces larger than the generator's 256 px: `tiles` swaps 2x2 sub-pixel "
-        "phases of a 512 crop and interleaves them (ghost only; morph ignores it); combine with --enhance",
+        "phases of a 512 crop and interleaves them (ghost only; morph ignores it; needs --temporal-hold 0 "
+        "and no temporal filter); combine with --enhance",
     )
     detector: str = knob(
         "auto", job="analysis.detector", kind="str", cli="--detector", stage="track",
@@ -200,6 +201,27 @@ class ShotSettings:
         stage="render", nullable=True, minimum=0.0, maximum=16.0, soft_range=(0.0, 3.0), host=True,
         label="brow lift",
         host_default=1.0, help="eyebrow expansion factor of the matte hull (default: GHOST's)",
+    )
+    temporal_strength: float = knob(
+        0.0, job="temporal.strength", kind="float", cli="--temporal-strength", metavar="AMOUNT",
+        stage="render", minimum=0.0, maximum=1.0,
+        help="temporal filter: weight of earlier frames where the plate is still (0 off, the default; "
+        "docs/temporal.md)",
+    )
+    temporal_window: int = knob(
+        2, job="temporal.window", kind="int", cli="--temporal-window", metavar="N", stage="render",
+        minimum=0, maximum=8,
+        help="earlier frames the filter averages with (a chunk reads as many before it)",
+    )
+    temporal_motion: float = knob(
+        0.02, job="temporal.motion", kind="float", cli="--temporal-motion", metavar="CHANGE",
+        stage="render", minimum=0.0, soft_range=(0.005, 0.1),
+        help="plate change (RMS, 0..1 model space) at which the filter lets go of a pixel",
+    )
+    temporal_hold: float = knob(
+        0.002, job="temporal.hold", kind="float", cli="--temporal-hold", metavar="CHANGE",
+        stage="render", minimum=0.0, maximum=0.05,
+        help="mean plate change up to which a frame repeats the previous one and reuses its swap (0 off)",
     )
     matte_name: str = knob(
         "ghost.matte", job="matte.layer", kind="str", cli="--matte-name", metavar="LAYER",

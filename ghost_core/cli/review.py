@@ -27,6 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     review.add_argument("--frames", metavar="SPEC", help="frames to review (default: all rendered)")
     review.add_argument("--name", metavar="SHOT", help="shot name for burn-ins (default: from the path)")
     review.add_argument("--summary", metavar="JSON", help="`render --json` output, for per-frame notes")
+    review.add_argument(
+        "--source",
+        nargs="+",
+        default=(),
+        metavar="PHOTO",
+        help="the source person's photos, for per-frame identity scores (default: a job file's own)",
+    )
     colour = review.add_argument_group("colour")
     colour.add_argument(
         "--ocio", metavar="CONFIG", help="OCIO config (default: $OCIO, else the built-in studio one)"
@@ -67,7 +74,7 @@ def _review(args: argparse.Namespace) -> dict[str, Any]:
     options = ReviewOptions(
         out=Path(args.out), frames=args.frames, name=args.name, summary=args.summary, ocio=args.ocio,
         colorspace=args.colorspace, display=args.display, view=args.view, fps=args.fps,
-        proxy_width=args.proxy_width, cert=args.c2pa_cert, key=args.c2pa_key,
+        proxy_width=args.proxy_width, cert=args.c2pa_cert, key=args.c2pa_key, sources=tuple(args.source),
     )  # fmt: skip
     result = build_review(args.shot, options)
     if not args.json:

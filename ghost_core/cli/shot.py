@@ -153,7 +153,9 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
 
     result = run_demo(args.out, frames=args.frames, swapper=args.swapper)
     # The review folder is built here, not in the engine: review reads jobs and engine output.
-    options = ReviewOptions(Path(result["folder"]) / "review", name="demo", summary=result["summary"])
+    options = ReviewOptions(
+        Path(result["folder"]) / "review", name="demo", summary=result["summary"], sources=(result["source"],)
+    )
     result["review_page"] = build_review(result["output"], options)["page"]
     if not args.json:  # the last line a newcomer sees: open it in a browser
         print(f"review page: {result['review_page']}", flush=True)

@@ -18,7 +18,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,10 +30,11 @@ from ghost_core.console import check_cancelled, progress, report
 from ghost_core.engine.appearance import Appearances
 from ghost_core.engine.boost import swap_crops
 from ghost_core.engine.colours import Colours
-from ghost_core.engine.crops import FaceCrop, cut_face, with_detail
+from ghost_core.engine.crops import FaceCrop, with_detail
 from ghost_core.engine.layers import layer_channels
 from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.summary import RenderSummary, SkippedFace
+from ghost_core.engine.temporal import Stabiliser, TemporalSettings
 from ghost_core.errors import OutputError, TrackFileError, UsageError
 from ghost_core.faces.pose import judge
 from ghost_core.io.atomic import check_output_folder, make_output_folder, same_file
@@ -160,6 +161,7 @@ def render(renderer: Renderer, frames: Frames) -> RenderSummary:
     started = time.perf_counter()
     pending: list[Future[None]] = []
     done = 0  # frames on disk: written or already complete
+    stabiliser = _stabiliser(renderer, src, tally)
     # Leaving this block (also via Cancelled) waits for queued writes, which are atomic, so a
     # cancelled render keeps every finished frame and leaves no partial one.
     with streaming_buffers(), ThreadPoolExecutor(1, thread_name_prefix="ghostswap-write") as writer:
@@ -175,7 +177,7 @@ def render(renderer: Renderer, frames: Frames) -> RenderSummary:
                     tally.skipped += 1
                 else:
                     todo.append(f)
-            writes = _render_batch(renderer, src, dst, todo, options, tally, digest, provenance)
+            writes = _render_batch(renderer, src, dst, todo, options, tally, digest, provenance, stabiliser)
             for write in pending:  # the previous batch must be on disk before this one queues
                 write.result()
                 bar.update(1)
@@ -241,8 +243,9 @@ def _render_batch(
     tally: _Tally,
     digest: str,
     provenance: dict[str, str],
+    stabiliser: Stabiliser,
 ) -> list[Callable[[], None]]:
-    """Read, cut and swap a batch; returns one write job per frame (composite + atomic write)."""
+    """Read, cut, swap and stabilise a batch; returns one write job per frame (composite + atomic write)."""
     plates: list[Frame] = [read_frame(src.path(f)) for f in todo]
     jobs: list[_Job] = []
     for i, (f, plate) in enumerate(zip(todo, plates, strict=True)):
@@ -256,12 +259,13 @@ def _render_batch(
                 (tally.skipped_faces if call.verdict == "skip" else tally.warned_faces).append(noted)
                 if call.verdict == "skip":
                     continue
-            crop = cut_face(plate.rgba_source(), color, task.kps, task.gain)  # type: ignore[arg-type]
-            if crop is not None and renderer.settings.boost != "off" and renderer.swapper.boosts:
+            crop = stabiliser.cut(f, task, plate, color)
+            if crop is not None and _boosts(renderer, stabiliser):
                 crop = with_detail(crop, plate.rgba_source(), color, task.kps)  # type: ignore[arg-type]
             if crop is not None:
                 jobs.append(_Job(i, task, crop, color))  # type: ignore[arg-type]
     swapped = _swap_jobs(renderer, jobs, tally)
+    jobs, swapped = _stabilised(stabiliser, todo, jobs, swapped)
     per_frame: dict[int, list[tuple[_Job, np.ndarray]]] = defaultdict(list)
     for job, face in zip(jobs, swapped, strict=True):
         if np.array_equal(face, job.crop.seen):  # e.g. morph finds no face mesh on a profile
@@ -276,6 +280,42 @@ def _render_batch(
         )
         for i, (f, plate) in enumerate(zip(todo, plates, strict=True))
     ]
+
+
+def _boosts(renderer: Renderer, stabiliser: Stabiliser) -> bool:
+    """Pixel boost applies (engine/boost.py), only while holds and the temporal filter are off.
+
+    Their pre-roll swaps are 224 swaps of the plain crop, so a held or blended frame would mix
+    a 512 swap with 224 ones, and differ between a chunk's first frames and a whole render.
+    """
+    return renderer.settings.boost != "off" and renderer.swapper.boosts and not stabiliser.settings.active
+
+
+def _stabiliser(renderer: Renderer, src: FramePattern, tally: _Tally) -> Stabiliser:
+    """Holds and the temporal filter (engine/temporal.py); pre-roll swaps count as swap time."""
+
+    def swap(crops: np.ndarray, source: int) -> np.ndarray:
+        started = time.perf_counter()
+        faces = renderer.swapper.swap(crops, renderer.identities[source])
+        tally.seconds_swap += time.perf_counter() - started
+        return faces
+
+    def swappable(task: FaceTask) -> bool:
+        return judge(task.kps, renderer.settings.warn_yaw, renderer.settings.max_yaw).verdict != "skip"
+
+    settings = TemporalSettings.of(renderer.settings)
+    return Stabiliser(renderer.plan, src.path, renderer.colours, swap, settings, swappable)
+
+
+def _stabilised(
+    stabiliser: Stabiliser, todo: list[int | None], jobs: list[_Job], swapped: list[np.ndarray]
+) -> tuple[list[_Job], list[np.ndarray]]:
+    """Jobs and faces after holds and the temporal filter (a held frame pastes its twin's crop)."""
+    if not stabiliser.settings.active:
+        return jobs, swapped
+    items = [(todo[j.frame_index], j.task, s) for j, s in zip(jobs, swapped, strict=True)]
+    stable = stabiliser.stabilise(items)
+    return [replace(j, crop=crop) for j, (crop, _) in zip(jobs, stable, strict=True)], [f for _, f in stable]
 
 
 def _swap_jobs(renderer: Renderer, jobs: list[_Job], tally: _Tally) -> list[np.ndarray]:

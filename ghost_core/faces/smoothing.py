@@ -5,6 +5,11 @@ each frame's points with its neighbours, but only inside a *segment*: a run of f
 face is present and neither the left eye (point 0) nor the nose (point 2) jumped more than 5 px
 since the previous frame, so a cut or a fast move is never blurred across. Reproduced exactly,
 with GHOST's numbers as defaults.
+
+One deliberate difference (`holds=True`, the default): a held frame (its raw key points equal the
+previous frame's, as on a plate that repeats a frame) is one sample with its twin, so both get the
+same smoothed points. GHOST averages each with different neighbours, which moves the crop and
+makes the swap jump on a frame where the plate does not change.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ DEFAULT_JUMP_PX = 5.0
 DEFAULT_JUMP_POINTS = (0, 2)
 #: Segment id of a frame without a face.
 NO_FACE = -1
+#: Raw key points closer than this (px, every coordinate) to the previous frame's are a held frame.
+HOLD_PX = 1e-3
 
 
 def smoothing_segments(
@@ -59,12 +66,14 @@ def smooth_keypoints(
     radius: int = DEFAULT_RADIUS,
     jump_px: float = DEFAULT_JUMP_PX,
     jump_points: Sequence[int] = DEFAULT_JUMP_POINTS,
+    holds: bool = True,
 ) -> tuple[list[np.ndarray | None], list[int]]:
     """Smooth one track's per-frame 5×2 key points (None = no face); return (smoothed, segment ids).
 
     Inside a segment of length L, frame i (segment-local) becomes the mean of frames i−q … i+q with
     q = min(i, L−1−i, radius): the first and last frames stay as they are, the second and the
     second-to-last use radius 1. Means are taken in float64; frames without a face stay None.
+    With `holds`, a run of held frames counts as one frame of the segment and all get its mean.
     """
     ids = smoothing_segments(kps, jump_px=jump_px, jump_points=jump_points)
     out: list[np.ndarray | None] = [None] * len(ids)
@@ -77,9 +86,20 @@ def smooth_keypoints(
         while end + 1 < len(ids) and ids[end + 1] == ids[start]:
             end += 1
         block = np.stack([np.asarray(kps[f], np.float64).reshape(5, 2) for f in range(start, end + 1)])
-        length = len(block)
+        sample = _hold_samples(block) if holds else np.arange(len(block))
+        unique = block[np.unique(sample, return_index=True)[1]]  # each sample's first frame
+        length = len(unique)
+        means = []
         for i in range(length):
             q = min(i, length - 1 - i, radius)
-            out[start + i] = block[i - q : i + q + 1].mean(axis=0)
+            means.append(unique[i - q : i + q + 1].mean(axis=0))
+        for i, s in enumerate(sample):
+            out[start + i] = means[s].copy()
         start = end + 1
     return out, ids
+
+
+def _hold_samples(block: np.ndarray) -> np.ndarray:
+    """Sample index per frame of a segment: a frame equal (within HOLD_PX) to the previous shares it."""
+    same = np.all(np.abs(np.diff(block, axis=0)) <= HOLD_PX, axis=(1, 2))
+    return np.concatenate([[0], np.cumsum(~same)])

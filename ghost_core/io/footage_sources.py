@@ -1,10 +1,11 @@
 """Decoders for `frames import`: video through PyAV, stills and animated WebP through OpenImageIO.
 
-Every frame comes out as float32 H×W×3 (or ×4, straight alpha) in the file's own encoding, at
-the precision the file has: video deeper than 8 bits, and every YUV stream, is converted by
-swscale to 16-bit RGB (accurate rounding, full chroma interpolation) rather than 8-bit; 16-bit
-stills are read straight to float. Pixel conversion runs in `SourceFrame.load`, so the caller can
-run it on worker threads and skip it for frames that are already written.
+Every frame comes out H×W×3 (or ×4, straight alpha) in the file's own encoding, at the precision
+the file has: video deeper than 8 bits, and every YUV stream, is converted by swscale to 16-bit
+RGB (accurate rounding, full chroma interpolation) rather than 8-bit and handed on as uint16 (8-bit
+RGB video as uint8), so OpenColorIO can take the integer codes itself; stills are read to float32.
+Pixel conversion runs in `SourceFrame.load`, so the caller can run it on worker threads and skip
+it for frames that are already written.
 
 FFmpeg cannot decode animated WebP (ANIM/ANMF chunks), so .webp goes to OpenImageIO's reader,
 which returns each animation frame as a subimage.
@@ -156,11 +157,10 @@ def _open_video(path: Path) -> Source:
     if timecode:
         extra["timecode"] = timecode
     flags = _sws_flags()
-    scale = np.float32(255.0 if target in ("rgb24", "rgba") else 65535.0)
 
     def frames() -> Iterator[SourceFrame]:
         for index, frame in enumerate(_chain(first, decoded)):
-            yield SourceFrame(index, index, path, _video_loader(frame, target, flags, scale))
+            yield SourceFrame(index, index, path, _video_loader(frame, target, flags))
 
     return Source(
         path=str(path),
@@ -200,10 +200,11 @@ def _decode(container: Any, stream: Any, path: Path) -> Iterator[Any]:
         raise InputError(message) from exc
 
 
-def _video_loader(frame: Any, target: str, flags: int, scale: np.float32) -> Callable[[], np.ndarray]:
+def _video_loader(frame: Any, target: str, flags: int) -> Callable[[], np.ndarray]:
+    """The frame's integer RGB(A) codes (uint8 or uint16); scaling to 0..1 is OpenColorIO's job."""
+
     def load() -> np.ndarray:
-        pixels = frame.to_ndarray(format=target, interpolation=flags)
-        return np.divide(pixels, scale, dtype=np.float32)
+        return np.ascontiguousarray(frame.to_ndarray(format=target, interpolation=flags))
 
     return load
 

@@ -26,6 +26,8 @@ from ghost_core.io.exr import read_frame, read_header
 from ghost_core.io.sequence import compact_frames
 from ghost_core.review.credentials import Credentials, Provenance, signer_config
 from ghost_core.review.display import Display, matte_overlay, open_display, to_8bit
+from ghost_core.review.identity import IdentityCheck
+from ghost_core.review.identity import note as identity_note
 from ghost_core.review.proxy import encode_proxy, proxy_frame
 from ghost_core.review.shot import RenderedShot, ShotFrame, load_shot
 
@@ -48,6 +50,7 @@ class ReviewOptions:
     quality: int = 92
     cert: str | None = None
     key: str | None = None
+    sources: tuple[str, ...] = ()  # the source person's photos, for identity scores (default: the job's)
 
 
 @dataclass
@@ -119,6 +122,8 @@ def build_review(shot_arg: str, options: ReviewOptions) -> dict[str, Any]:
     )
     display = open_display(config, source.name, options.display, options.view)
     provenance = _provenance(shot)
+    identity = IdentityCheck.open(options.sources or _job_sources(shot_arg), provenance.source_sha256)
+    scores: list[float] = []
     credentials = Credentials(signer_config(options.cert, options.key), provenance)
     out = Path(options.out).resolve()
     stills = out / "stills"
@@ -146,7 +151,16 @@ def build_review(shot_arg: str, options: ReviewOptions) -> dict[str, Any]:
             _write_image(out / names["matte"], _matte_png(views.matte))
             for rel in names.values():
                 credentials.sign(out / rel, thumbnail=False)
-            records.append({"frame": item.frame, **names, "notes": shot.notes(item)})
+            notes = shot.notes(item)
+            record: dict[str, Any] = {"frame": item.frame, **names, "notes": notes}
+            if identity is not None:
+                faces = identity.score(views.swap, views.plate, views.matte)
+                line = identity_note(faces, identity.model)
+                if line:
+                    notes.append(line)
+                record["identity"] = [f.to_dict() for f in faces]
+                scores.extend(f.to_source for f in faces)
+            records.append(record)
             overlay8 = to_8bit(matte_overlay(views.swap, views.matte))
             if i in sheet_at:
                 tiles = [plate8, swap8, overlay8]
@@ -177,7 +191,27 @@ def build_review(shot_arg: str, options: ReviewOptions) -> dict[str, Any]:
         "display": display.describe(),
         "provenance": provenance.assertion(),
         "signer": {"cert": str(credentials.config.cert), "studio": credentials.config.studio},
+        "identity": None
+        if identity is None
+        else {
+            **identity.describe(),
+            "faces_scored": len(scores),
+            "mean_to_source": round(float(np.mean(scores)), 4) if scores else None,
+        },
     }
+
+
+def _job_sources(shot_arg: str) -> tuple[str, ...]:
+    """The first source person's photos when SHOT is a job file, else none."""
+    if not shot_arg.endswith(".json"):
+        return ()
+    from ghost_core.jobs.cache import resolve_job
+    from ghost_core.jobs.schema import load_job
+
+    groups = resolve_job(load_job(shot_arg)).settings.sources
+    if len(groups) > 1:
+        log.info("review: identity scores use the job's first source person of %d", len(groups))
+    return tuple(str(p) for p in groups[0]) if groups else ()
 
 
 def _write_page(

@@ -48,12 +48,10 @@ class RenderedShot:
             out.append("no face replaced: plate passed through unchanged (empty matte)")
         else:
             out.append(f"{faces} face(s) replaced")
-        key = str(frame.frame)
-        for warning in (self.summary.get("warnings_per_frame") or {}).get(key, []):
-            out.append(f"warning: {warning}")
-        score = (self.summary.get("identity_scores") or {}).get(key)
-        if score is not None:
-            out.append(f"identity score {float(score):.3f}")
+        for kind, verb in (("skipped_faces", "left alone"), ("warned_faces", "swapped with a warning")):
+            for face in self.summary.get(kind) or []:
+                if face.get("frame") == frame.frame:
+                    out.append(f"track {face.get('track')} {verb}: {face.get('reason')}")
         return out
 
 

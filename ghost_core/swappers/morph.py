@@ -22,6 +22,7 @@ from ghost_core.color import ColorPath, texture_path
 from ghost_core.errors import InputError, UsageError
 from ghost_core.faces.align import CROP_SIZE
 from ghost_core.faces.landmarks import FACE_MESH_468, FaceMeshLandmarker
+from ghost_core.faces.mesh_mirror import MESH_MIRROR
 from ghost_core.swappers.base import Swapper
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class MorphIdentity:
     triangles: np.ndarray
     score: float
     index: int
+    hidden: np.ndarray  # per triangle: turned away in the source, so drawn from its mirror twin
 
 
 @dataclass
@@ -50,6 +52,10 @@ class MorphSettings:
     feather: float = 5.0  # Gaussian sigma of the mask edge, px
     shading_sigma: float = 15.0  # px: lighting detail finer than this is the source's, coarser the target's
     gain_limits: tuple[float, float] = (0.25, 4.0)  # bounds of the per-pixel linear-light ratio
+    # A turned source shows its far cheek foreshortened, with hair or background at its edge. When
+    # one half of the source's face covers under `mirror_below` of the other half's area, that half
+    # is drawn from the other, flipped (0 turns this off).
+    mirror_below: float = 0.6
 
 
 def _frontality(points: np.ndarray) -> float:
@@ -60,6 +66,31 @@ def _frontality(points: np.ndarray) -> float:
     width = max(float(right[0] - left[0]), 1.0)
     nose_tip = points[1, 0]  # mesh index 1 is the tip of the nose
     return abs(float(nose_tip - (left[0] + right[0]) / 2)) / width
+
+
+def _areas(points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    p = points[triangles]
+    cross = (p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1]) - (p[:, 2, 0] - p[:, 0, 0]) * (
+        p[:, 1, 1] - p[:, 0, 1]
+    )
+    return 0.5 * np.abs(cross)
+
+
+def hidden_triangles(points: np.ndarray, triangles: np.ndarray, below: float) -> np.ndarray:
+    """The far half of a turned source: every triangle of the half whose area is under `below` of
+    its mirror half's (none when the source is frontal enough). A whole half, not single triangles,
+    so the fill is one coherent mirrored cheek with a single seam at the face's midline."""
+    if below <= 0:
+        return np.zeros(len(triangles), bool)
+    twin = np.asarray(MESH_MIRROR, np.int64)
+    # A vertex is on the image-left half when it lies left of its own twin; midline points are neither.
+    side = np.sign(points[twin, 0] - points[:, 0])  # +1: left half, −1: right half, 0: midline
+    votes = side[triangles].sum(axis=1)
+    areas = _areas(points, triangles)
+    left, right = areas[votes > 0].sum(), areas[votes < 0].sum()
+    if min(left, right) >= below * max(left, right):
+        return np.zeros(len(triangles), bool)
+    return votes < 0 if right < left else votes > 0
 
 
 def _low_pass(image: np.ndarray, sigma: float, factor: int = 4) -> np.ndarray:
@@ -120,6 +151,7 @@ class MorphSwapper(Swapper):
         crop = np.clip(crops[index], 0.0, 1.0)
         points = results[index].points.astype(np.float64)
         triangles = Delaunay(points).simplices.astype(np.int32)
+        hidden = hidden_triangles(points, triangles, self.settings.mirror_below)
         return MorphIdentity(
             crop=crop,
             linear=self.color.from_model(np.ascontiguousarray(crop)),
@@ -127,6 +159,7 @@ class MorphSwapper(Swapper):
             triangles=triangles,
             score=float(scores[index]),
             index=index,
+            hidden=hidden,
         )
 
     # ---- swap --------------------------------------------------------------------------------------
@@ -179,10 +212,20 @@ class MorphSwapper(Swapper):
         return out
 
     def _warp(self, identity: MorphIdentity, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Piecewise-affine warp of the source (linear light) onto the target mesh; and where it landed."""
+        """Piecewise-affine warp of the source (linear light) onto the target mesh; and where it landed.
+
+        Triangles the source shows turned away (`identity.hidden`) sample the horizontally flipped
+        source at their mirror twin instead, so a far cheek gets skin, not hair or background.
+        """
         tri = identity.triangles
         dst = points[tri]  # T×3×2 target vertices
         src = identity.points[tri]
+        hidden = identity.hidden
+        if hidden.any():
+            # In the flipped source, the twin of vertex v sits at (W − x_twin(v), y_twin(v)).
+            twins = identity.points[np.asarray(MESH_MIRROR, np.int64)[tri[hidden]]]
+            src = src.copy()
+            src[hidden] = np.stack([CROP_SIZE - twins[..., 0], twins[..., 1]], axis=-1)
         # Per triangle, the affine map target → source: [x y 1] @ A = [u v].
         homogeneous = np.concatenate([dst, np.ones((len(tri), 3, 1))], axis=2)
         usable = np.abs(np.linalg.det(homogeneous)) > 1e-6
@@ -201,6 +244,13 @@ class MorphSwapper(Swapper):
         warped = cv2.remap(
             identity.linear, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
+        if hidden.any():
+            flipped = np.ascontiguousarray(identity.linear[:, ::-1])
+            mirrored = cv2.remap(
+                flipped, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            )
+            from_twin = np.append(hidden, False)[ids]
+            warped = np.where(from_twin[..., None], mirrored, warped)
         return warped, ids >= 0
 
     def _face_mask(self, points: np.ndarray) -> np.ndarray:

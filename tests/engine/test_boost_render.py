@@ -51,6 +51,7 @@ def _render(plate: str, out: Path, frames: str, boost: str, track: Path) -> None
         "render", "--plate", plate, "--frames", frames, "--source", SOURCE, "--out", str(out / "s.####.exr"),
         "--track", str(track), "--swapper", "ghost", "--model", "ghost_unet_1block",
         "--detector", "retinaface", "--landmarker", "mesh", "--batch", "2", "--boost", boost,
+        "--temporal-hold", "0",
     ])  # fmt: skip
     assert code == 0
 

@@ -20,7 +20,7 @@ from PIL import Image
 
 from ghost_core.color import load_config
 from ghost_core.errors import InputError, UsageError
-from ghost_core.io.footage import ImportOptions, import_footage
+from ghost_core.io.footage import ImportOptions, Lineariser, import_footage
 from ghost_core.io.footage_colour import video_space
 
 RTOL, ATOL = 1e-3, 1e-4  # half float: 11-bit mantissa, rounding <= 4.9e-4 relative
@@ -252,3 +252,23 @@ def test_error_types_are_the_documented_ones() -> None:
         import_footage("clip.mp4", "plate.%04d.jpg", ImportOptions())
     with pytest.raises(InputError):
         import_footage("/nonexistent/clip.mp4", "/tmp/x.####.exr", ImportOptions())
+
+
+@pytest.mark.parametrize(("dtype", "codes"), [(np.uint16, 65536), (np.uint8, 256)])
+def test_integer_codes_linearise_as_the_lossless_float_path(dtype: type, codes: int) -> None:
+    """Every code value through the integer-input processor equals OCIO's lossless float answer."""
+    config = load_config()
+    ramp = np.arange(codes, dtype=np.int64)
+    pixels = np.stack([ramp, ramp[::-1], (ramp * 7) % codes], axis=-1).astype(dtype)
+    pixels = np.ascontiguousarray(pixels.reshape(-1, 256, 3))
+    got = Lineariser(config.getProcessor("sRGB Encoded Rec.709 (sRGB)", "scene_linear"))(pixels)
+    want = _ocio(pixels.astype(np.float32) / np.float32(codes - 1), "sRGB Encoded Rec.709 (sRGB)")
+    assert got.dtype == np.float32 and got.shape == pixels.shape
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+
+
+def test_the_lineariser_refuses_a_depth_ocio_is_not_given() -> None:
+    config = load_config()
+    lin = Lineariser(config.getProcessor("sRGB Encoded Rec.709 (sRGB)", "scene_linear"))
+    with pytest.raises(TypeError, match="int32"):
+        lin(np.zeros((2, 2, 3), np.int32))

@@ -196,3 +196,47 @@ def test_cli_review_of_one_frame(
         "matte.1003.png", "plate.1003.jpg", "swap.1003.jpg",
     ]  # fmt: skip
     assert cli.main(["review", str(tmp_path / "nothing.####.exr"), "--out", str(out)]) == 3
+
+
+def test_identity_scores_in_the_notes_and_a_foreign_photo_refused(
+    demo: dict[str, Any], signing: SigningFiles, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    import json
+
+    from tests.shots import ASSETS
+
+    monkeypatch.setenv(CERT_ENV, str(signing.chain))
+    monkeypatch.setenv(KEY_ENV, str(signing.key))
+    out = tmp_path / "scored"
+    argv = ["-q", "--json", "review", demo["output"], "--out", str(out), "--frames", "1001-1002"]
+    assert cli.main([*argv, "--source", demo["source"]]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["identity"]["faces_scored"] == 2 and doc["identity"]["photos"] == [demo["source"]]
+    data = (out / "data.js").read_text()
+    records = json.loads(data[data.index("{") : data.rindex("}") + 1])["frames"]
+    for record in records:
+        (face,) = record["identity"]
+        assert -1 <= face["plate_to_source"] <= 1 and -1 <= face["to_source"] <= 1
+        assert face["to_source"] != face["plate_to_source"]  # the swap changed the face it scored
+        assert any(
+            note.startswith("identity (") and f"{face['to_source']:.3f}" in note for note in record["notes"]
+        )
+    foreign = str(ASSETS / "faces" / "obama.jpg")
+    assert cli.main([*argv, "--source", foreign]) == 3
+    assert "not one the shot was rendered from" in capsys.readouterr().err
+
+
+def test_notes_name_skipped_and_warned_faces_of_their_frame_only() -> None:
+    from ghost_core.io.sequence import FramePattern
+    from ghost_core.review.shot import RenderedShot, ShotFrame
+
+    summary = {
+        "skipped_faces": [{"frame": 7, "track": 2, "reason": "profile: yaw 80° > 65°"}],
+        "warned_faces": [{"frame": 8, "track": 1, "reason": "yaw 50° > 45°"}],
+    }
+    shot = RenderedShot("sh", FramePattern.parse("s.####.exr"), [], summary)
+    seven = shot.notes(ShotFrame(7, Path("a"), Path("b"), {"ghost:faces": 1}))
+    eight = shot.notes(ShotFrame(8, Path("a"), Path("b"), {"ghost:faces": 1}))
+    assert seven == ["1 face(s) replaced", "track 2 left alone: profile: yaw 80° > 65°"]
+    assert eight == ["1 face(s) replaced", "track 1 swapped with a warning: yaw 50° > 45°"]

@@ -1,7 +1,7 @@
 """Hostile-input classes of issue #15 whose tests already live beside the code they cover.
 
 Rather than copy them here, this names each one; the test fails if a named test is renamed or
-removed, so the sweep's list stays true. Classes with no test yet are listed in NOT_YET.
+removed, so the sweep's list stays true.
 """
 
 from __future__ import annotations
@@ -47,12 +47,11 @@ COVERED = {
         "test_nan_inf_negative_survive_convert_bit_exact",
     ),
     "NaN/Inf pixels in the paste-back": ("tests.test_composite", ""),
+    "serve: many concurrent clients": (
+        "tests.robustness.test_serve_concurrency",
+        "test_many_concurrent_clients_lose_and_duplicate_nothing",
+    ),
 }
-
-#: Classes the sweep names that still need their own test (left for a follow-up).
-NOT_YET = (
-    "serve: many concurrent clients as a test (benchmarks/serve_load.py measures them)",
-)
 
 
 @pytest.mark.parametrize("case", list(COVERED))
