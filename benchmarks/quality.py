@@ -16,11 +16,9 @@ and once with the default (after). On the sRGB view of plate and output it repor
   - neg: output pixels below zero inside the matte where the plate was not negative.
 Targets (issue #13): dE_ring <= 3, sat 0.9-1.1, neg 0.
 
-Expression (`--only expression`): plates with open mouths (held-out photos, a dance frame) swapped
-by `morph` with a closed-mouth source, `--keep-expression off` (before) and `on` (after). On the
-MediaPipe mesh of plate and output (both cut at the plate's detected key points) it reports the
-mouth opening (inner-lip gap 13-14 over mouth width 78-308) and the eye opening (lid gap over eye
-width, both eyes averaged), output over plate. Target (issue #13): both within 15 % of the plate.
+    parser.add_argument(
+        "--only", choices=("colour", "occlusion", "expression", "sharpness"), help="run one section"
+    )
 """
 
 from __future__ import annotations
@@ -388,6 +386,145 @@ def _print_expression(rows: list[dict[str, Any]]) -> None:
     print(f"worst error with keep_expression on: {worst:.1%} (target <= {EXPR_TARGET:.0%})")
 
 
+# ---------------------------------------------------------------------------------------- sharpness
+
+SHARP_PLATE = ("faces/biden2.jpg", 2.0, 2048, 1536)  # photo, upscale, plate width, height
+GHOST = ["--swapper", "ghost", "--model", "ghost_unet_1block"]
+SHARP_ROWS = (
+    ("morph (offline)", ["--swapper", "morph"]),
+    ("ghost plain", GHOST),
+    ("ghost tiles", [*GHOST, "--boost", "tiles"]),
+    ("ghost enhancer", [*GHOST, "--enhance"]),
+    ("ghost tiles+enh", [*GHOST, "--boost", "tiles", "--enhance"]),
+)
+
+
+def _laplacian_energy(srgb: np.ndarray, where: np.ndarray) -> float:
+    lap = cv2.Laplacian(np.ascontiguousarray(srgb.mean(-1), np.float32), cv2.CV_32F, ksize=3)
+    return float(np.mean(lap[where] ** 2))
+
+
+def _random_ghost_home(home: Path) -> None:
+    """Deterministic random GHOST weights in the official layout, installed like the real files."""
+    import os
+
+    from ghost_core.models_store import install
+    from ghost_core.nets.random_weights import save_random_checkpoint
+
+    os.environ["GHOSTSWAP_HOME"] = str(home / "home")
+    save_random_checkpoint("generator", home / "w" / "G_unet_1block.pth", num_blocks=1)
+    save_random_checkpoint("arcface", home / "w" / "backbone.pth")
+    save_random_checkpoint("enhancer", home / "w" / "10_net_G.pth")
+    for name in ("ghost_unet_1block", "arcface_backbone", "ghost_enhancer"):
+        install(name, from_dir=home / "w")
+
+
+def sharpness_rows(work: Path) -> dict[str, Any]:
+    """High-frequency energy of a large swapped face relative to the plate's: plain, tiles, enhancer."""
+    view = _view()
+    photo, scale, width, height = SHARP_PLATE
+    rgb = _load_model_space(photo)
+    rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC).clip(0.0, 1.0)
+    rgb = np.ascontiguousarray(rgb[:height, (rgb.shape[1] - width) // 2 :][:, :width])
+    plate, track = work / "plate.exr", str(work / "track.json")
+    _write_plate(plate, rgb, view)
+    _random_ghost_home(work)
+    common = ["--source", str(ASSETS / SOURCE), "--detector", "retinaface", "--landmarker", "mesh"]
+    held = ["--temporal-hold", "0"]  # boost runs only with holds and the temporal filter off
+    if ghostswap(["-q", "track", "--plate", str(plate), "--out", track, *common]) != 0:
+        raise SystemExit("track failed on the sharpness plate")
+    from ghost_core.faces.align import estimate_norm
+    from ghost_core.swappers.boost import plate_size
+
+    kps = np.array(json.loads(Path(track).read_text())["tracks"][0]["smoothed_kps"][0], np.float32)
+    span = plate_size(estimate_norm(kps))
+    rows: dict[str, Any] = {"plate": photo, "size": [width, height], "crop_span_px": span}
+    plate_srgb = view.to_model(_read(plate)[0]).clip(0.0, 1.0)
+    rows["rows"] = []
+    solid = np.zeros(plate_srgb.shape[:2], bool)
+    for label, flags in SHARP_ROWS:
+        out = work / label.replace(" ", "_").replace("(", "").replace(")", "").replace("+", "_")
+        code = ghostswap(
+            ["-q", "render", "--plate", str(plate), "--track", track, "--out", str(out / "s.exr"), *common,
+             *held, *flags]
+        )  # fmt: skip
+        if code != 0:
+            raise SystemExit(f"render failed ({code}): {label}")
+        result, matte = _read(out / "s.exr")
+        assert matte is not None
+        if label == "ghost plain":
+            solid = matte >= 0.99  # the resolution rows below measure inside this face
+        srgb = view.to_model(result).clip(0.0, 1.0)
+        inside = matte >= 0.99
+        rows["rows"].append({
+            "swap": label, "hf": _laplacian_energy(srgb, inside) / _laplacian_energy(plate_srgb, inside),
+            "face_px": int(inside.sum()),
+        })  # fmt: skip
+    rows["resolution"] = resolution_rows(plate, kps, solid, plate_srgb, view)
+    return rows
+
+
+def resolution_rows(
+    plate: Path, kps: np.ndarray, solid: np.ndarray, plate_srgb: np.ndarray, view: ColorPath
+) -> list[dict[str, Any]]:
+    """The resolution path alone: a pass-through generator (swap = its input), plain 256 vs tiles.
+
+    The face is replaced by the warped swap alone (plate and seen crop taken as 0, so none of the
+    plate's own detail is kept by the difference paste): what a perfect, shift-equivariant
+    generator would bring of the plate's detail through 224 -> 256 -> 224, or 512 -> 4 x 256 -> 512.
+    """
+    import torch
+    from torch import nn
+
+    from ghost_core.composite import paste_face
+    from ghost_core.engine.crops import cut_face, with_detail
+    from ghost_core.runtime.backends import TorchBackend
+    from ghost_core.swappers.ghost import GhostSwapper
+
+    class PassThrough(nn.Module):
+        def forward(self, target: torch.Tensor, z_id: torch.Tensor) -> torch.Tensor:
+            return target + 0.0 * z_id.sum(dim=1).view(-1, 1, 1, 1)
+
+    linear = _read(plate)[0]
+    rgba = np.dstack([linear, np.ones(linear.shape[:2], np.float32)])
+    crop = cut_face(rgba, view, kps)
+    assert crop is not None
+    detail = with_detail(crop, rgba, view, kps).detail
+    assert detail is not None, "the sharpness plate's face must be large enough to boost"
+    backend = TorchBackend("generator", PassThrough(), device=torch.device("cpu"), precision="fp32")
+    swapper = GhostSwapper(backend, arcface=None)  # type: ignore[arg-type]
+    z_id = np.zeros(512, np.float32)
+    out_rows = []
+    for label, used, swap in (
+        ("plain 256", crop, swapper.swap(crop.seen[None], z_id)[0]),
+        ("tiles 2x2", detail, swapper.swap_detail(detail.seen[None], z_id)[0]),
+    ):
+        size = used.seen.shape[0]
+        blank = np.zeros_like(used.seen)
+        full = np.ones((size, size), np.float32)
+        pasted = paste_face(np.zeros_like(linear), swap, blank, used.alignment, full, view)
+        bx, by, bw, bh = pasted.box
+        result = np.array(linear, copy=True)
+        result[by : by + bh, bx : bx + bw] = pasted.rgb
+        srgb = view.to_model(result).clip(0.0, 1.0)
+        hf = _laplacian_energy(srgb, solid) / _laplacian_energy(plate_srgb, solid)
+        out_rows.append({"path": label, "hf": hf})
+    return out_rows
+
+
+def _print_sharpness(rows: dict[str, Any]) -> None:
+    print(
+        f"sharpness ({rows['plate']} on a {rows['size'][0]}x{rows['size'][1]} plate, 224 crop spans "
+        f"{rows['crop_span_px']:.0f} px; hf = Laplacian energy of the swap / the plate's, matte >= 0.99)"
+    )
+    for r in rows["rows"]:
+        print(f"  {r['swap']:<17} hf {r['hf']:7.3f}   ({r['face_px']} px)")
+    print("  ghost rows use random weights in the official layout (no real GHOST weights offline)")
+    print("  resolution path alone (pass-through generator: what a perfect generator keeps of the plate):")
+    for r in rows["resolution"]:
+        print(f"  {r['path']:<17} hf {r['hf']:7.3f}")
+
+
 def _print_colour(rows: list[dict[str, Any]]) -> None:
     print("colour match (morph swapper; before = --color-match 0, after = default 1)")
     heads = ("dE_ring", 15), ("(plate)", 7), ("dE_face", 15), ("sat", 13), ("neg", 9)
@@ -417,7 +554,9 @@ def _print_occlusion(rows: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    parser.add_argument("--only", choices=("colour", "occlusion", "expression"), help="run one section")
+    parser.add_argument(
+        "--only", choices=("colour", "occlusion", "expression", "sharpness"), help="run one section"
+    )
     parser.add_argument("--work", metavar="DIR", help="keep the plates and renders in DIR (must not exist)")
     args = parser.parse_args()
     figures: dict[str, Any] = {}
@@ -436,6 +575,10 @@ def main() -> None:
             (Path(tmp) / "expression").mkdir()
             figures["expression"] = expression_rows(Path(tmp) / "expression")
             _print_expression(figures["expression"])
+        if args.only in (None, "sharpness"):
+            (Path(tmp) / "sharpness").mkdir()
+            figures["sharpness"] = sharpness_rows(Path(tmp) / "sharpness")
+            _print_sharpness(figures["sharpness"])
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
 

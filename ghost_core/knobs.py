@@ -141,6 +141,13 @@ class ShotSettings:
         False, job="swapper.enhance", kind="bool", cli="--enhance", stage="both", host=True,
         help="run GHOST's face enhancer after the swap",
     )
+    boost: str = knob(
+        "off", job="swapper.boost", kind="choice", cli="--boost", stage="render", choices=("off", "tiles"),
+        commands=("render",),
+        help="pixel boost for faces larger than the generator's 256 px: `tiles` swaps 2x2 sub-pixel "
+        "phases of a 512 crop and interleaves them (ghost only; morph ignores it; needs --temporal-hold 0 "
+        "and no temporal filter); combine with --enhance",
+    )
     detector: str = knob(
         "auto", job="analysis.detector", kind="str", cli="--detector", stage="track",
         help=DETECTORS.help_text("auto"),

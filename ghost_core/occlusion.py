@@ -179,3 +179,18 @@ def estimate(appearance: Appearance, seen: np.ndarray, marks: Landmarks) -> np.n
     size = seen.shape[1], seen.shape[0]
     crop = cv2.warpAffine(found, back, size, flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT)
     return soften(crop > 0)
+
+
+def with_parser(occlusion: np.ndarray | None, seen: np.ndarray, hull: np.ndarray) -> np.ndarray | None:
+    """`occlusion` joined with the installed face parser's occluders inside `hull`, when it is installed.
+
+    The parser names glasses, hair, hats and background inside the hull from the plate crop alone,
+    so it also works on a track's reference frame, where the appearance estimate sees nothing.
+    """
+    from ghost_core.faces.parser import installed_parser, occluders
+
+    parser = installed_parser()
+    if parser is None:
+        return occlusion
+    parsed = occluders(parser.labels(seen[None])[0], hull)
+    return parsed if occlusion is None else np.maximum(occlusion, parsed)

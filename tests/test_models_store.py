@@ -482,7 +482,11 @@ SHIPPED = {
 def test_shipped_manifest_lists_every_official_asset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GHOSTSWAP_MANIFEST", raising=False)
     shipped = load_manifest()
-    assert set(shipped.assets) == {*SHIPPED, "antelopev2"}
+    assert set(shipped.assets) == {*SHIPPED, "antelopev2", "face_parser_bisenet"}
+    parser = shipped.get("face_parser_bisenet")
+    assert (parser.kind, parser.file) == ("face_parser", "face-parsing-bisenet.onnx")
+    assert parser.url.startswith("https://github.com/clibdev/face-parsing.PyTorch/releases/")
+    assert "CelebAMask-HQ" in parser.licence and parser.sha256 is None  # pinned by the first install
     for name, (kind, file, tag) in SHIPPED.items():
         asset = shipped.get(name)
         assert (asset.kind, asset.file) == (kind, file)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ghost_core.color_match import match_skin
 from ghost_core.composite import paste_face
-from ghost_core.engine import mattes
+from ghost_core.engine import boost, mattes
 from ghost_core.faces.align import crop_footprint
 from ghost_core.io.exr import Frame
 from ghost_core.matte import face_mask
@@ -31,25 +31,28 @@ def compose_frame(
     `frame` is the plate's frame number, for a holdout sequence.
     """
     height, width = plate.height, plate.width
-    boxes = [crop_footprint(job.crop.alignment, height, width) for job, _ in faces]
+    boxes = [crop_footprint(boost.paste_crop(job.crop, swap).alignment, height, width) for job, swap in faces]
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
     work = np.array(plate.rgba_source()[y0:y1, x0:x1, :3], np.float32, copy=True)
     matte = np.zeros((height, width), np.float32)
     layers = mattes.frame_layers(renderer, plate)
     holdout = mattes.frame_holdout(renderer, plate, frame)
-    marks = renderer.landmarker.landmarks(np.stack([swap for _, swap in faces]))
-    for (job, swap), landmarks in zip(faces, marks, strict=True):
+    views = [boost.crop_view(swap) for _, swap in faces]  # 224 for landmarks and mattes
+    marks = renderer.landmarker.landmarks(np.stack(views))
+    for (job, swap), view, landmarks in zip(faces, views, marks, strict=True):
         crop_matte = face_mask(landmarks, job.task.mask)
-        crop_matte = mattes.shape_matte(renderer, job, landmarks, crop_matte, layers, swap.shape[0])
+        crop_matte = mattes.shape_matte(renderer, job, landmarks, crop_matte, layers, view.shape[0])
+        crop = boost.paste_crop(job.crop, swap)  # a boosted face pastes its 512 pixels
+        crop_matte = boost.matte_at(crop_matte, crop.seen.shape[0])
         if renderer.settings.color_match > 0:
             skin = (crop_matte >= SKIN_MATTE).astype(np.float32)  # the matte's solid interior
-            swap = match_skin(swap, job.crop.seen, skin, renderer.settings.color_match)
+            swap = match_skin(swap, crop.seen, skin, renderer.settings.color_match)
         pasted = paste_face(
             work,
             swap,
-            job.crop.seen,
-            job.crop.alignment,
+            crop.seen,
+            crop.alignment,
             crop_matte,
             job.color,
             job.task.gain,

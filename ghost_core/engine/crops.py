@@ -6,12 +6,13 @@ face costs, and the same function serves detection-time analysis and render (one
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from ghost_core.color import ColorPath
-from ghost_core.faces.align import Alignment, crop_footprint, estimate_norm, warp_crop
+from ghost_core.faces.align import CROP_SIZE, Alignment, crop_footprint, estimate_norm, warp_crop
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,14 @@ class FaceCrop:
     box: tuple[int, int, int, int]
     seen: np.ndarray
     gain: float
+    detail: FaceCrop | None = None  # the same crop at 512 for pixel boost (large faces only)
 
 
-def cut_face(rgba: np.ndarray, color: ColorPath, kps: np.ndarray, gain: float = 1.0) -> FaceCrop | None:
-    """Model-space 224 crop of the face at `kps` (frame pixels); None when it lies off-frame."""
-    alignment = estimate_norm(kps)
+def cut_face(
+    rgba: np.ndarray, color: ColorPath, kps: np.ndarray, gain: float = 1.0, size: int = CROP_SIZE
+) -> FaceCrop | None:
+    """Model-space `size` crop (GHOST's 224) of the face at `kps` (frame pixels); None when off-frame."""
+    alignment = estimate_norm(kps, size)
     height, width = rgba.shape[:2]
     box = crop_footprint(alignment, height, width)
     x, y, w, h = box
@@ -55,3 +59,13 @@ def face_gain(
     if low <= level <= high:
         return 1.0
     return float(np.clip(0.25 / max(level, 1e-6), 1 / 16, 16))
+
+
+def with_detail(crop: FaceCrop, rgba: np.ndarray, color: ColorPath, kps: np.ndarray) -> FaceCrop:
+    """`crop` plus its 512 twin when the face spans more plate pixels than the generator sees."""
+    from ghost_core.swappers.boost import BOOST_SIZE, wants_boost
+
+    if not wants_boost(crop.alignment):
+        return crop
+    detail = cut_face(rgba, color, kps, crop.gain, size=BOOST_SIZE)
+    return dataclasses.replace(crop, detail=detail)

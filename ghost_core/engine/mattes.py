@@ -18,7 +18,7 @@ from ghost_core.faces.regions import REGIONS, expression_holdout, region_masks
 from ghost_core.faces.types import Landmarks
 from ghost_core.holdout import read_holdout
 from ghost_core.io.exr import Frame
-from ghost_core.occlusion import estimate
+from ghost_core.occlusion import estimate, with_parser
 
 if TYPE_CHECKING:
     from ghost_core.engine.render import Renderer
@@ -64,6 +64,8 @@ def shape_matte(
         appearance = renderer.appearances.get(renderer, job.task.track_id)
         if appearance is not None:
             occlusion = estimate(appearance, job.crop.seen, plate_landmarks())
+        occlusion = with_parser(occlusion, job.crop.seen, crop_matte)
+        if occlusion is not None:
             layers.add("occlusion", occlusion, alignment.inverse, box)
     if occlusion is not None and renderer.settings.occlusion != "off":
         crop_matte = crop_matte * (1.0 - occlusion)

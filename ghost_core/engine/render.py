@@ -32,8 +32,9 @@ import numpy as np
 from ghost_core.color import ColorPath
 from ghost_core.console import check_cancelled, progress, report
 from ghost_core.engine.appearance import Appearances
+from ghost_core.engine.boost import swap_crops
 from ghost_core.engine.colours import Colours
-from ghost_core.engine.crops import FaceCrop
+from ghost_core.engine.crops import FaceCrop, with_detail
 from ghost_core.engine.layers import layer_channels
 from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.summary import RenderSummary, SkippedFace
@@ -301,6 +302,8 @@ def _render_batch(
                 if call.verdict == "skip":
                     continue
             crop = stabiliser.cut(f, task, plate, color)
+            if crop is not None and _boosts(renderer, stabiliser):
+                crop = with_detail(crop, plate.rgba_source(), color, task.kps)  # type: ignore[arg-type]
             if crop is not None:
                 jobs.append(_Job(i, task, crop, color))  # type: ignore[arg-type]
     swapped = _swap_jobs(renderer, jobs, tally)
@@ -319,6 +322,15 @@ def _render_batch(
         )
         for i, (f, plate) in enumerate(zip(todo, plates, strict=True))
     ]
+
+
+def _boosts(renderer: Renderer, stabiliser: Stabiliser) -> bool:
+    """Pixel boost applies (engine/boost.py), only while holds and the temporal filter are off.
+
+    Their pre-roll swaps are 224 swaps of the plain crop, so a held or blended frame would mix
+    a 512 swap with 224 ones, and differ between a chunk's first frames and a whole render.
+    """
+    return renderer.settings.boost != "off" and renderer.swapper.boosts and not stabiliser.settings.active
 
 
 def _stabiliser(renderer: Renderer, src: FramePattern, tally: _Tally) -> Stabiliser:
@@ -356,8 +368,7 @@ def _swap_jobs(renderer: Renderer, jobs: list[_Job], tally: _Tally) -> list[np.n
         by_source[job.task.source].append(k)
     started = time.perf_counter()
     for source, indices in sorted(by_source.items()):
-        crops = np.stack([jobs[k].crop.seen for k in indices])
-        faces = renderer.swapper.swap(crops, renderer.identities[source])
+        faces = swap_crops(renderer.swapper, [jobs[k].crop for k in indices], renderer.identities[source])
         for k, face in zip(indices, faces, strict=True):
             out[k] = face
     tally.seconds_swap += time.perf_counter() - started

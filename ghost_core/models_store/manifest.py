@@ -21,7 +21,9 @@ from ghost_core.errors import ModelError, UsageError
 MANIFEST_ENV = "GHOSTSWAP_MANIFEST"
 MIRROR_ENV = "GHOSTSWAP_MODEL_MIRROR"
 
-KINDS = ("generator", "discriminator", "arcface", "enhancer", "detector_pack", "eye_landmarks")
+KINDS = (
+    "generator", "discriminator", "arcface", "enhancer", "detector_pack", "eye_landmarks", "face_parser",
+)
 _REQUIRED = ("kind", "file", "url", "licence", "description")
 _OPTIONAL = ("size", "sha256", "num_blocks", "archive", "members", "default")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")

@@ -16,6 +16,7 @@ class Swapper(ABC):
     """Turns target crops into crops showing the source person, same framing and size."""
 
     name: str = "swapper"
+    boosts: bool = False  # True when `swap_detail` exists (pixel boost for faces above generator size)
 
     @abstractmethod
     def prepare(self, photos: Sequence[np.ndarray]) -> Any:
@@ -24,6 +25,10 @@ class Swapper(ABC):
     @abstractmethod
     def swap(self, crops: np.ndarray, identity: Any) -> np.ndarray:
         """N×224×224×3 target crops → N×224×224×3 swapped crops in 0..1 (model space)."""
+
+    def swap_detail(self, crops: np.ndarray, identity: Any) -> np.ndarray:
+        """N×512×512×3 crops (the 224 crop's framing at 512) → N×512×512×3 swaps; only when `boosts`."""
+        raise NotImplementedError(f"the {self.name} swapper has no pixel boost")
 
     def describe(self) -> dict[str, Any]:
         """What ran, for the output's metadata and `--json` reports."""

@@ -11,6 +11,7 @@ from ghost_core.faces.align import CROP_SIZE, GENERATOR_SIZE, resize_linear
 from ghost_core.faces.identity import ArcFaceEncoder, to_network
 from ghost_core.runtime.backends import Backend
 from ghost_core.swappers.base import Swapper
+from ghost_core.swappers.boost import interleave, phase_tiles
 
 if TYPE_CHECKING:
     from ghost_core.knobs import ShotSettings
@@ -20,6 +21,7 @@ class GhostSwapper(Swapper):
     """G(target, z_id): 224 crop → 256 → generator (→ enhancer) → back to 224 (GHOST_REFERENCE §3.7-3.9)."""
 
     name = "ghost"
+    boosts = True
 
     def __init__(
         self,
@@ -69,14 +71,24 @@ class GhostSwapper(Swapper):
         crops = np.asarray(crops, np.float32)
         if len(crops) == 0:
             return crops.copy()
-        big = np.stack([resize_linear(c, GENERATOR_SIZE) for c in crops])
-        z_id = np.repeat(np.asarray(identity, np.float32)[None], len(crops), axis=0)
+        out = self._generate(np.stack([resize_linear(c, GENERATOR_SIZE) for c in crops]), identity)
+        return np.stack([resize_linear(o, CROP_SIZE) for o in out]).clip(0.0, 1.0)
+
+    def swap_detail(self, crops: np.ndarray, identity: np.ndarray) -> np.ndarray:
+        """N×512×512×3 crops → N×512 swaps: the generator on each crop's 2×2 sub-pixel phases, interleaved."""
+        crops = np.asarray(crops, np.float32)
+        if len(crops) == 0:
+            return crops.copy()
+        return interleave(self._generate(phase_tiles(crops), identity))
+
+    def _generate(self, big: np.ndarray, identity: np.ndarray) -> np.ndarray:
+        """N×256×256×3 model-space crops → N×256×256×3 swaps in 0..1 (generator, then the enhancer)."""
+        z_id = np.repeat(np.asarray(identity, np.float32)[None], len(big), axis=0)
         out = np.asarray(self.generator(to_network(big), z_id), np.float32) * 0.5 + 0.5
         if self.enhancer is not None:
             # GHOST clamps the enhancer's output to 0..1 (its ×255 clamp to uint8, §3.8).
             out = np.asarray(self.enhancer(np.clip(out, 0.0, 1.0)), np.float32)
-        out = np.clip(out, 0.0, 1.0).transpose(0, 2, 3, 1)
-        return np.stack([resize_linear(np.ascontiguousarray(o), CROP_SIZE) for o in out]).clip(0.0, 1.0)
+        return np.ascontiguousarray(np.clip(out, 0.0, 1.0).transpose(0, 2, 3, 1))
 
     def describe(self) -> dict[str, Any]:
         info = {"swapper": self.name, "generator": self.generator.describe()}
