@@ -24,7 +24,7 @@ import numpy as np
 
 from ghost_core.color_match import MIN_SKIN_WEIGHT, from_oklab, match_skin, to_oklab
 
-SIGMA = 0.08  # low-pass sigma as a fraction of the crop side (18 px of a 224 crop, ~1/4 eye distance)
+SIGMA = 0.05  # low-pass sigma as a fraction of the crop side (11 px of a 224 crop; tuned on biden.jpg)
 REGION_MATTE = 0.02  # crop matte above which a pixel may count as skin (the feather band included)
 CORE_MATTE = 0.99  # the matte's solid interior: where each face's own skin colour is estimated
 # How far from a face's own skin colour a pixel may be and still count (robust deviations per
