@@ -4,8 +4,9 @@
 
 Colour: each plate (held-out photos and a frame of the dance clip from ../shared/assets, made
 scene-linear ACEScg EXRs) is swapped by the real engine (`ghostswap render`, offline `morph`
-swapper) with a colour source and a greyscale copy of it, once with `--color-match 0` (before)
-and once with the default (after). On the sRGB view of plate and output it reports:
+swapper) with a colour source and a greyscale copy of it, once with `--color-match 0` (before),
+once with `--color-mode global` and once with `--color-mode local` (both at match 1). On the sRGB
+view of plate and output it reports:
   - dE_ring: CIEDE2000 between the mean colour of the swapped skin (matte >= 0.99) and the mean
     of the plate's surrounding skin ring (the matte's outer feather band, 0.02 < matte < 0.5,
     kept where the plate is skin-like: within dE 15 of the plate face's own mean);
@@ -13,7 +14,13 @@ and once with the default (after). On the sRGB view of plate and output it repor
   - dE_plate: the plate's own face against the same ring: how far a perfect swap's skin may sit
     from the ring on this plate (skin under the face's light is not the skin at its border);
   - sat: mean chroma C* of the swapped skin over the ring's (1.0 = same saturation);
-  - neg: output pixels below zero inside the matte where the plate was not negative.
+  - neg: output pixels below zero inside the matte where the plate was not negative;
+  - seam: per angular sector around the face, CIEDE2000 between the output's mean in a thin band
+    just inside the matte's solid part and the plate's just outside the matte (plate skin only),
+    averaged over sectors (ghost_core/evaluation/seam.py); seam_plate is the plate scored against
+    itself, the floor (about 0, not exactly: the bands lie a feather's width apart);
+  - identity: the review's identity scorer (ArcFace when installed, else offline dlib) of the
+    swapped face to the source photo (plate_identity: the plate's own face to it).
 Targets (issue #13): dE_ring <= 3, sat 0.9-1.1, neg 0.
 
     parser.add_argument(
@@ -40,12 +47,16 @@ sys.path.insert(0, str(REPO))
 from ghost_core.cli import main as ghostswap  # noqa: E402
 from ghost_core.color import ColorPath, load_config, model_colorspace  # noqa: E402
 from ghost_core.evaluation.colour import chroma, ciede2000, srgb_to_lab  # noqa: E402
+from ghost_core.evaluation.seam import seam_de  # noqa: E402
+from ghost_core.review.identity import IdentityCheck  # noqa: E402
 
 ASSETS = REPO.parent / "shared" / "assets"
 PLATES = ("faces/obama.jpg", "faces/biden.jpg", "video/dance.mp4#30")
 SOURCE = "faces/beckham.jpg"
 RING_MATTE = (0.02, 0.5)  # matte values of the ring: mostly plate, just outside the swapped skin
 SKIN_DE = 15.0
+# (column, --color-match, --color-mode): no match, the global mean/spread match, the local field match
+COLOUR_PHASES = (("before", "0", "global"), ("global", "1", "global"), ("local", "1", "local"))
 
 
 def _view() -> ColorPath:
@@ -91,14 +102,15 @@ def _ring(matte: np.ndarray) -> np.ndarray:
     return (matte > RING_MATTE[0]) & (matte < RING_MATTE[1])
 
 
-def measure(plate_exr: Path, out_exr: Path, view: ColorPath) -> dict[str, float]:
+def measure(plate_exr: Path, out_exr: Path, view: ColorPath, identity: Any = None) -> dict[str, float]:
     plate, _ = _read(plate_exr)
     out, matte = _read(out_exr)
     assert matte is not None, f"{out_exr}: no ghost.matte layer"
     skin = matte >= 0.99
     if not skin.any():
         nan = float("nan")
-        return {"dE_ring": nan, "dE_plate": nan, "dE_face": nan, "sat": nan, "neg": 0, "ring_px": 0}
+        return {"dE_ring": nan, "dE_plate": nan, "dE_face": nan, "sat": nan, "neg": 0, "ring_px": 0,
+                "seam": nan, "seam_plate": nan, "sectors": 0, "identity": nan, "plate_identity": nan}
     plate_lab = srgb_to_lab(view.to_model(plate))
     out_lab = srgb_to_lab(view.to_model(out))
     face_mean = plate_lab[skin].mean(0)
@@ -108,7 +120,11 @@ def measure(plate_exr: Path, out_exr: Path, view: ColorPath) -> dict[str, float]
     swap_mean = out_lab[skin].mean(0)
     inside = matte > 0
     neg = int(((out < 0) & (plate >= 0) & inside[..., None]).any(-1).sum())
+    scores = [] if identity is None else identity.score(view.to_model(out), view.to_model(plate), matte)
     return {
+        **seam_de(plate_lab, out_lab, matte),
+        "identity": scores[0].to_source if scores else float("nan"),
+        "plate_identity": scores[0].plate_to_source if scores else float("nan"),
         "dE_ring": float(ciede2000(swap_mean, ring_mean)),
         "dE_plate": float(ciede2000(face_mean, ring_mean)),
         "dE_face": float(ciede2000(swap_mean, face_mean)),
@@ -131,7 +147,8 @@ def colour_rows(work: Path) -> list[dict[str, Any]]:
         _write_plate(plate, _load_model_space(name), view)
         for label, source in (("colour", colour_src), ("grey", grey_src)):
             row: dict[str, Any] = {"plate": name, "source": label}
-            for phase, amount in (("before", "0"), ("after", "1")):
+            identity = IdentityCheck.open([source], rendered_from=[])
+            for phase, amount, mode in COLOUR_PHASES:
                 out = work / f"{stem}_{label}_{phase}.exr"
                 code = ghostswap(
                     [
@@ -147,12 +164,14 @@ def colour_rows(work: Path) -> list[dict[str, Any]]:
                         "morph",
                         "--color-match",
                         amount,
+                        "--color-mode",
+                        mode,
                         "--overwrite",
                     ]
                 )
                 if code != 0:
                     raise SystemExit(f"render failed ({code}) on {name} with the {label} source")
-                row[phase] = measure(plate, out, view)
+                row[phase] = measure(plate, out, view, identity)
             rows.append(row)
     return rows
 
@@ -526,17 +545,21 @@ def _print_sharpness(rows: dict[str, Any]) -> None:
 
 
 def _print_colour(rows: list[dict[str, Any]]) -> None:
-    print("colour match (morph swapper; before = --color-match 0, after = default 1)")
-    heads = ("dE_ring", 15), ("(plate)", 7), ("dE_face", 15), ("sat", 13), ("neg", 9)
-    print(f"{'plate':<20} {'source':<7} " + " ".join(f"{h:>{w}}" for h, w in heads))
+    print("colour match (morph swapper; before = --color-match 0, global / local = --color-mode at match 1)")
+    print("  seam: mean per-sector dE, output just inside the matte's edge vs plate just outside "
+          "((plate) = the plate against itself: the floor); id: dlib cosine of the swap to the source")
+    phases = [p for p, _, _ in COLOUR_PHASES]
+    columns = [("dE_ring", "5.2f"), ("dE_face", "5.2f"), ("seam", "5.2f"), ("sat", "4.2f"),
+               ("identity", "5.3f"), ("neg", "3d")]
+    print(f"{'plate':<20} {'source':<7} {'ring(pl)':>8} {'seam(pl)':>8} "
+          + " ".join(f"{name + ' ' + '/'.join(p[0] for p in phases):>{19}}" for name, _ in columns))
     for r in rows:
-        b, a = r["before"], r["after"]
-        print(
-            f"{r['plate']:<20} {r['source']:<7} {b['dE_ring']:6.2f} -> {a['dE_ring']:5.2f} "
-            f"{a['dE_plate']:7.2f} "
-            f"{b['dE_face']:6.2f} -> {a['dE_face']:5.2f} {b['sat']:5.2f} -> {a['sat']:4.2f} "
-            f"{b['neg']:3d} -> {a['neg']:2d}"
-        )
+        a = r["global"]
+        cells = [
+            " / ".join(format(r[p][key], fmt) for p in phases).rjust(19) for key, fmt in columns
+        ]
+        head = f"{r['plate']:<20} {r['source']:<7} {a['dE_plate']:8.2f} {a['seam_plate']:8.2f} "
+        print(head + " ".join(cells))
 
 
 def _print_occlusion(rows: dict[str, Any]) -> None:

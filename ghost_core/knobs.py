@@ -174,6 +174,12 @@ class ShotSettings:
         minimum=0.0, maximum=1.0, host=True, label="colour match",
         help="match the swapped skin's colour to the plate face it replaces (0 off, 1 full)",
     )
+    color_mode: str = knob(
+        "global", job="color.mode", kind="choice", cli="--color-mode", stage="render",
+        choices=("global", "local"), commands=("render",),
+        help="colour match: `global` matches the skin's mean and spread, `local` its low-frequency field "
+        "(follows the shot's light across the face to the matte's edge); see docs/matte.md",
+    )
     warn_yaw: float = knob(
         45.0, job="pose.warn_yaw", kind="float", cli="--warn-yaw", metavar="DEG", stage="render",
         minimum=0.0, maximum=90.0, host=True, label="warn yaw",

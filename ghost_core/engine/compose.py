@@ -1,7 +1,8 @@
 """One output frame: matte every swapped face from its own landmarks, paste them in linear light.
 
-Each swapped face first takes the plate face's skin colour (`color_match`, on by default); faces
-are pasted one after another (a later track lies over an earlier one where they overlap);
+Each swapped face first takes the plate face's skin colour (`color_match`, on by default;
+`color_mode` global or local, color_local.py); faces are pasted one after another (a later
+track lies over an earlier one where they overlap);
 all work happens inside the union of their crop footprints, never over the whole frame.
 Runs on render's single writer thread, which is the only user of the renderer's landmarker (the
 TFLite face mesh is not thread-safe; the morph swapper keeps its own instance).
@@ -13,14 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from ghost_core.color_match import match_skin
+from ghost_core.color_local import match_colour
 from ghost_core.composite import paste_face
 from ghost_core.engine import boost, mattes
 from ghost_core.faces.align import crop_footprint
 from ghost_core.io.exr import Frame
 from ghost_core.matte import face_mask
-
-SKIN_MATTE = 0.99  # matte value from which a crop pixel counts as the face's skin for colour match
 
 
 def compose_frame(
@@ -45,9 +44,8 @@ def compose_frame(
         crop_matte = mattes.shape_matte(renderer, job, landmarks, crop_matte, layers, view.shape[0])
         crop = boost.paste_crop(job.crop, swap)  # a boosted face pastes its 512 pixels
         crop_matte = boost.matte_at(crop_matte, crop.seen.shape[0])
-        if renderer.settings.color_match > 0:
-            skin = (crop_matte >= SKIN_MATTE).astype(np.float32)  # the matte's solid interior
-            swap = match_skin(swap, crop.seen, skin, renderer.settings.color_match)
+        settings = renderer.settings
+        swap = match_colour(settings.color_mode, settings.color_match, swap, crop.seen, crop_matte)
         pasted = paste_face(
             work,
             swap,
