@@ -40,6 +40,7 @@ from ghost_core.engine.layers import layer_channels
 from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.summary import RenderSummary, SkippedFace
 from ghost_core.engine.temporal import Stabiliser, TemporalSettings
+from ghost_core.engine.torch_warp import cuda_geometry, warps_on
 from ghost_core.engine.write_pool import FrameWrite, WritePool, auto_workers, inline
 from ghost_core.errors import OutputError, TrackFileError, UsageError
 from ghost_core.faces.pose import judge
@@ -176,6 +177,7 @@ def render(renderer: Renderer, frames: Frames) -> RenderSummary:
     with (
         streaming_buffers(),
         WritePool(auto_workers(settings.write_workers)) as writer,  # compose thread + encode pool
+        warps_on(cuda_geometry(settings.device)),  # face warps on the GPU when the device is CUDA
         ThreadPoolExecutor(1, thread_name_prefix="ghostswap-read") as reader,
     ):
         bar = progress(total=len(frames), desc="render", unit="frame")
