@@ -15,7 +15,7 @@ timed separately (the write runs on a background thread, overlapping the next ba
 Throughput rows (issue #17): generator-only faces/s at batch 1/8/32 for each precision (the backend
 the engine picks: onnxruntime for fp32, torch for bf16; plus torch fp32 so bf16 has a same-backend
 reference), end-to-end render frames/s for each precision (and with one EXR encode worker against the pool,
-`--write-workers`), and end-to-end / generator-only at the
+`--write-workers`), EXR encode alone on one thread and on the pool, and end-to-end / generator-only at the
 render's batch (one face per frame, so frames/s = faces/s; target >= 0.8), also "in-run": the
 generator's seconds inside that render over its wall time (one interval, robust to a shared
 machine's load changing between rows). GPU rows are printed as
@@ -189,6 +189,24 @@ def generator_only(
     return rows
 
 
+def encode_only(plate: str, folder: Path, frames: int, workers: list[int]) -> list[dict[str, object]]:
+    """Output EXR writes alone (the plate, unchanged) on 1..N threads: what the encode pool can gain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ghost_core.io.exr import read_frame
+    from ghost_core.io.exr_write import write_frame
+
+    folder.mkdir(parents=True, exist_ok=True)
+    plates = [read_frame(Path(plate.replace("####", f"{1001 + i:04d}"))) for i in range(frames)]
+    rows: list[dict[str, object]] = []
+    for n in workers:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(n) as pool:
+            list(pool.map(lambda item: write_frame(folder / f"o.{item[0]}.exr", item[1]), enumerate(plates)))
+        rows.append({"write_workers": n, "frames_per_s": frames / (time.perf_counter() - started)})
+    return rows
+
+
 def throughput(args: argparse.Namespace, work: Path, plate: str, source: str) -> dict[str, object]:
     """Generator-only rows, end-to-end rows per precision and their ratio, GPU rows or 'unmeasured'."""
     import torch
@@ -226,7 +244,11 @@ def throughput(args: argparse.Namespace, work: Path, plate: str, source: str) ->
                 gpu += generator_only(weights, b, p, [1, 8, 32], device="cuda")
             except Exception as exc:  # e.g. onnxruntime without its CUDA provider: say so, keep going
                 gpu.append({"device": "cuda", "backend": b, "precision": p, "error": str(exc)})
-    return {"cpu_threads": torch.get_num_threads(), "generator_only": gen, "end_to_end": e2e, "gpu": gpu}
+    encode = encode_only(plate, work / "encode", args.frames, sorted({1, pool}))
+    return {
+        "cpu_threads": torch.get_num_threads(), "generator_only": gen, "end_to_end": e2e,
+        "encode_only": encode, "gpu": gpu,
+    }  # fmt: skip
 
 
 def print_throughput(rows: dict[str, object]) -> None:
@@ -245,6 +267,9 @@ def print_throughput(rows: dict[str, object]) -> None:
             f"{r['frames_per_s']:>8.3f} "
             f"{r['generator_faces_per_s']:>11.3f} {r['ratio']:>6.2f} {r['ratio_in_run']:>6.2f}  ({verdict})"
         )
+    print("\nEXR encode only (write_frame of the plates, no swap)")
+    for r in rows["encode_only"]:  # type: ignore[attr-defined]
+        print(f"write workers {r['write_workers']:>2}: {r['frames_per_s']:.2f} frames/s")
     gpu = rows["gpu"]
     if isinstance(gpu, str):
         print(f"\nGPU rows: {gpu}")

@@ -75,9 +75,9 @@ def test_pool_files_equal_one_worker_whole_and_chunked(tracked, tmp_path: Path, 
     _render(tracked, tmp_path / "chunks", "1004", write_workers=4)
     reference = _pixels(tmp_path / "one")
     assert len(reference) == 4 and one.written == pool.written == 4
-    assert any(
-        image.shape[2] > 4 and image[..., 4].max() > 0.5 for image in reference.values()
-    ), "no frame was swapped: the comparison would prove nothing"
+    assert any(image.shape[2] > 4 and image[..., 4].max() > 0.5 for image in reference.values()), (
+        "no frame was swapped: the comparison would prove nothing"
+    )
     assert (one.faces_replaced, one.frames_without_face) == (pool.faces_replaced, pool.frames_without_face)
     for name in ("pool", "chunks"):
         _same(reference, _pixels(tmp_path / name), name)
