@@ -14,7 +14,8 @@ timed separately (the write runs on a background thread, overlapping the next ba
 
 Throughput rows (issue #17): generator-only faces/s at batch 1/8/32 for each precision (the backend
 the engine picks: onnxruntime for fp32, torch for bf16; plus torch fp32 so bf16 has a same-backend
-reference), end-to-end render frames/s for each precision, and end-to-end / generator-only at the
+reference), end-to-end render frames/s for each precision (and with one EXR encode worker against the pool,
+`--write-workers`), EXR encode alone on one thread and on the pool, and end-to-end / generator-only at the
 render's batch (one face per frame, so frames/s = faces/s; target >= 0.8), also "in-run": the
 generator's seconds inside that render over its wall time (one interval, robust to a shared
 machine's load changing between rows). GPU rows are printed as
@@ -98,6 +99,7 @@ def measure(
     precision: str = "fp32",
     read_ahead: int = 1,
     device: str = "auto",
+    write_workers: int = 0,
 ) -> dict[str, float]:
     from ghost_core.engine.render import render, requested_frames
     from ghost_core.engine.shot import Shot
@@ -113,6 +115,7 @@ def measure(
         precision=precision,
         read_ahead=read_ahead,
         device=device,
+        write_workers=write_workers,
         overwrite=True,
     )
     import ghost_core.engine.render as render_module
@@ -186,9 +189,29 @@ def generator_only(
     return rows
 
 
+def encode_only(plate: str, folder: Path, frames: int, workers: list[int]) -> list[dict[str, object]]:
+    """Output EXR writes alone (the plate, unchanged) on 1..N threads: what the encode pool can gain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ghost_core.io.exr import read_frame
+    from ghost_core.io.exr_write import write_frame
+
+    folder.mkdir(parents=True, exist_ok=True)
+    plates = [read_frame(Path(plate.replace("####", f"{1001 + i:04d}"))) for i in range(frames)]
+    rows: list[dict[str, object]] = []
+    for n in workers:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(n) as pool:
+            list(pool.map(lambda item: write_frame(folder / f"o.{item[0]}.exr", item[1]), enumerate(plates)))
+        rows.append({"write_workers": n, "frames_per_s": frames / (time.perf_counter() - started)})
+    return rows
+
+
 def throughput(args: argparse.Namespace, work: Path, plate: str, source: str) -> dict[str, object]:
     """Generator-only rows, end-to-end rows per precision and their ratio, GPU rows or 'unmeasured'."""
     import torch
+
+    from ghost_core.engine.write_pool import auto_workers
 
     weights = work / "home" / "weights" / "G_unet_2blocks.pth"
     precisions = args.precisions.split(",")
@@ -196,13 +219,17 @@ def throughput(args: argparse.Namespace, work: Path, plate: str, source: str) ->
     configs = [("auto", p) for p in precisions] + ([("torch", "fp32")] if "bf16" in precisions else [])
     gen = [row for b, p in configs for row in generator_only(weights, b, p, batches)]
     e2e = []
-    runs = [(p, 1) for p in precisions] + [(precisions[0], 0)]  # the last: reads inline (serial)
-    for p, ahead in runs:
-        m = measure(plate, work / f"e2e_{p}_{ahead}", source, args.batch, p, ahead, device="cpu")
+    pool = auto_workers(0)
+    # (precision, read-ahead, encode workers); then reads inline, then one encode worker (serial)
+    runs = [(p, 1, pool) for p in precisions] + [(precisions[0], 0, pool), (precisions[0], 1, 1)]
+    for p, ahead, workers in runs:
+        folder = work / f"e2e_{p}_{ahead}_{workers}"
+        m = measure(plate, folder, source, args.batch, p, ahead, device="cpu", write_workers=workers)
         same = (p, m["backend"], args.batch)
         ref = next(r for r in gen if (r["precision"], r["backend"], r["batch"]) == same)
         e2e.append(
             {"precision": p, "backend": m["backend"], "batch": args.batch, "read_ahead": ahead,
+             "write_workers": workers,
              "frames_per_s": m["end_to_end_frames_per_s"], "generator_faces_per_s": ref["faces_per_s"],
              "ratio": m["end_to_end_frames_per_s"] / float(ref["faces_per_s"]),  # type: ignore[arg-type]
              # generator seconds inside this render / its wall time: the same ratio, but both from
@@ -217,7 +244,11 @@ def throughput(args: argparse.Namespace, work: Path, plate: str, source: str) ->
                 gpu += generator_only(weights, b, p, [1, 8, 32], device="cuda")
             except Exception as exc:  # e.g. onnxruntime without its CUDA provider: say so, keep going
                 gpu.append({"device": "cuda", "backend": b, "precision": p, "error": str(exc)})
-    return {"cpu_threads": torch.get_num_threads(), "generator_only": gen, "end_to_end": e2e, "gpu": gpu}
+    encode = encode_only(plate, work / "encode", args.frames, sorted({1, pool}))
+    return {
+        "cpu_threads": torch.get_num_threads(), "generator_only": gen, "end_to_end": e2e,
+        "encode_only": encode, "gpu": gpu,
+    }  # fmt: skip
 
 
 def print_throughput(rows: dict[str, object]) -> None:
@@ -226,15 +257,19 @@ def print_throughput(rows: dict[str, object]) -> None:
     for r in rows["generator_only"]:  # type: ignore[attr-defined]
         print(f"{r['backend']:<12} {r['precision']:<9} {r['batch']:>5} {r['faces_per_s']:>8.3f}")
     print("\nend to end (render, one face per frame)")
-    head = f"{'backend':<12} {'precision':<9} {'batch':>5} {'ahead':>5}"
+    head = f"{'backend':<12} {'precision':<9} {'batch':>5} {'ahead':>5} {'write':>5}"
     print(f"{head} {'frames/s':>8} {'gen faces/s':>11} {'ratio':>6} {'in-run':>6}")
     for r in rows["end_to_end"]:  # type: ignore[attr-defined]
         verdict = "ok" if r["ratio_in_run"] >= 0.8 else "below 0.8"
         print(
             f"{r['backend']:<12} {r['precision']:<9} {r['batch']:>5} {r['read_ahead']:>5} "
+            f"{r['write_workers']:>5} "
             f"{r['frames_per_s']:>8.3f} "
             f"{r['generator_faces_per_s']:>11.3f} {r['ratio']:>6.2f} {r['ratio_in_run']:>6.2f}  ({verdict})"
         )
+    print("\nEXR encode only (write_frame of the plates, no swap)")
+    for r in rows["encode_only"]:  # type: ignore[attr-defined]
+        print(f"write workers {r['write_workers']:>2}: {r['frames_per_s']:.2f} frames/s")
     gpu = rows["gpu"]
     if isinstance(gpu, str):
         print(f"\nGPU rows: {gpu}")

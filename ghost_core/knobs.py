@@ -285,6 +285,11 @@ class ShotSettings:
         help="batches of plates decoded ahead on a worker thread while the generator runs (0: read "
         "inline); same pixels either way, each adds one batch of plates to memory",
     )
+    write_workers: int = knob(
+        0, job="runtime.write_workers", kind="int", cli="--write-workers", metavar="N", minimum=0,
+        maximum=16, commands=("render",),
+        help="threads encoding output EXRs (0: one per core, at most 4); same files for any number",
+    )
     overwrite: bool = knob(
         False, job="overwrite", kind="bool", cli="--overwrite", commands=("render",),
         help="re-render frames that are already complete",

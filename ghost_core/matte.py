@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from ghost_core.errors import UsageError
+from ghost_core.faces import warp_device
 from ghost_core.faces.align import CROP_SIZE
 from ghost_core.faces.types import Landmarks
 
@@ -177,6 +178,8 @@ def warp_to_box(image: np.ndarray, inverse: np.ndarray, box: Box) -> np.ndarray:
     w, h = box[2], box[3]
     if w <= 0 or h <= 0:
         return np.zeros((max(h, 0), max(w, 0), *image.shape[2:]), np.float32)
+    if (gpu := warp_device.active()) is not None:  # a CUDA render's torch warper (engine/torch_warp.py)
+        return gpu.warp_to_box(image, inverse, box)
     matrix = box_matrix(inverse, box)
     f = supersample_factor(matrix)
     src = np.ascontiguousarray(image, np.float32)

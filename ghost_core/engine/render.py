@@ -2,8 +2,9 @@
 
 Frames stream in batches of `settings.batch`: each batch's faces go through the swapper in one
 call (the generator batches across frames), then each frame is composited and written
-atomically. Writing (EXR compression) runs on a background thread while the next batch is read
-and swapped; at most one batch waits to be written, so memory depends on the batch, not the shot.
+atomically. Writing runs in the background while the next batch is read and swapped: frames are
+composed on one thread and encoded by `--write-workers` threads (engine/write_pool.py); at most
+one batch waits to be written, so memory depends on the batch, not the shot.
 Reading runs ahead on another thread (`--read-ahead N` batches, default 1; 0 reads inline): the
 next batch's headers are checked and its plates decoded while this one is swapped. Each frame's
 pixels depend only on its own plate, so the output is bit-identical either way; at most
@@ -39,6 +40,8 @@ from ghost_core.engine.layers import layer_channels
 from ghost_core.engine.plan import FaceTask, ShotPlan
 from ghost_core.engine.summary import RenderSummary, SkippedFace
 from ghost_core.engine.temporal import Stabiliser, TemporalSettings
+from ghost_core.engine.torch_warp import cuda_geometry, warps_on
+from ghost_core.engine.write_pool import FrameWrite, WritePool, auto_workers, inline
 from ghost_core.errors import OutputError, TrackFileError, UsageError
 from ghost_core.faces.pose import judge
 from ghost_core.io.atomic import check_output_folder, make_output_folder, same_file
@@ -163,7 +166,7 @@ def render(renderer: Renderer, frames: Frames) -> RenderSummary:
     wanted = {"ghost:render_digest": digest}
     tally = _Tally()
     started = time.perf_counter()
-    pending: list[Future[None]] = []
+    pending: list[FrameWrite] = []
     done = 0  # frames on disk: written or already complete
     stabiliser = _stabiliser(renderer, src, tally)
     # Leaving this block (also via Cancelled) waits for queued writes, which are atomic, so a
@@ -173,7 +176,8 @@ def render(renderer: Renderer, frames: Frames) -> RenderSummary:
     read = partial(_read_batch, src, dst, options, wanted, settings.overwrite)
     with (
         streaming_buffers(),
-        ThreadPoolExecutor(1, thread_name_prefix="ghostswap-write") as writer,
+        WritePool(auto_workers(settings.write_workers)) as writer,  # compose thread + encode pool
+        warps_on(cuda_geometry(settings.device)),  # face warps on the GPU when the device is CUDA
         ThreadPoolExecutor(1, thread_name_prefix="ghostswap-read") as reader,
     ):
         bar = progress(total=len(frames), desc="render", unit="frame")
@@ -385,6 +389,7 @@ def _write_one(
     tally: _Tally,
     digest: str,
     provenance: dict[str, str],
+    run: Callable[..., None] = inline,  # where write_frame runs: the WritePool's encode workers
 ) -> None:
     from ghost_core.engine import mattes
     from ghost_core.engine.compose import compose_frame
@@ -403,7 +408,7 @@ def _write_one(
     if not faces:
         if f is not None and not renderer.plan.tasks_at(f):  # tracked but skipped faces are not "no face"
             tally.faceless.append(f)
-        write_frame(path, plate, metadata=metadata, options=options)
+        run(write_frame, path, plate, metadata=metadata, options=options)
     else:
         rgb, matte, origin, layers = compose_frame(renderer, plate, faces, f)
         x0, y0 = origin
@@ -412,9 +417,10 @@ def _write_one(
             reason = "the swap changed no pixel"
             tally.skipped_faces.extend(SkippedFace(f, job.task.track_id, reason) for job, _ in faces)
             metadata["faces"] = 0
-            write_frame(path, plate, metadata=metadata, options=options)
+            run(write_frame, path, plate, metadata=metadata, options=options)
         else:
-            write_frame(
+            run(
+                write_frame,
                 path,
                 plate,
                 rgba=rgb,

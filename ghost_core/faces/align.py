@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ghost_core.faces import warp_device
+
 CROP_SIZE = 224
 GENERATOR_SIZE = 256
 ARCFACE_SIZE = 112
@@ -101,6 +103,8 @@ def estimate_norm(kps: np.ndarray, size: int = CROP_SIZE) -> Alignment:
 
 def warp_crop(image: np.ndarray, alignment: Alignment, border: str = "constant") -> np.ndarray:
     """Bilinear float warp of `image` into the alignment's square crop (black border, as GHOST)."""
+    if (gpu := warp_device.active()) is not None:  # a CUDA render's torch warper (engine/torch_warp.py)
+        return gpu.warp_crop(image, alignment.matrix, alignment.size, border)
     mode = cv2.BORDER_REPLICATE if border == "replicate" else cv2.BORDER_CONSTANT
     return cv2.warpAffine(
         np.ascontiguousarray(image, np.float32),
