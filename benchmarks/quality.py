@@ -589,10 +589,13 @@ def pose_rows(work: Path) -> list[dict[str, Any]]:
     return clips
 
 
+def _reason_kind(reason: str) -> str:
+    """A reason without its numbers: "head turned 61° (limit 65°, ...)" -> "head turned"."""
+    return reason.split(" (")[0].rstrip("0123456789°. ")
+
+
 def _print_pose(clips: list[dict[str, Any]]) -> None:
-    print(
-        "pose (head-turn clip from a photo, morph; before = --max-yaw 90 --warn-yaw 90, after = default)"
-    )
+    print("pose (head-turn clip from a photo, morph; before = --max-yaw 90 --warn-yaw 90, after = default)")
     for clip in clips:
         print(f"{clip['photo']}: {'frame':>5} {'built':>5} {'yaw':>6}  {'before':<34} {'after':<34}")
         for r in clip["frames"]:
@@ -609,9 +612,7 @@ def _print_pose(clips: list[dict[str, Any]]) -> None:
             counts = {d: sum(r[phase]["decision"] == d for r in clip["frames"])
                       for d in ("swapped", "warned", "skipped", "no face")}  # fmt: skip
             bad = sum(r[phase]["unchanged_replaced"] for r in clip["frames"])
-            reasons = sorted(
-                {r[phase]["reason"].split(" (")[0] for r in clip["frames"] if r[phase]["reason"]}
-            )
+            reasons = sorted({_reason_kind(r[phase]["reason"]) for r in clip["frames"] if r[phase]["reason"]})
             print(f"  {phase}: frames swapped {counts['swapped']} / warned {counts['warned']} / skipped "
                   f"{counts['skipped']} / no face {counts['no face']}; "
                   f"replaced but unchanged: {bad} (target 0); "
