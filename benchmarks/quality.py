@@ -24,7 +24,7 @@ view of plate and output it reports:
 Targets (issue #13): dE_ring <= 3, sat 0.9-1.1, neg 0.
 
     parser.add_argument(
-        "--only", choices=("colour", "occlusion", "expression", "sharpness"), help="run one section"
+        "--only", choices=("colour", "occlusion", "expression", "sharpness", "pose"), help="run one section"
     )
 """
 
@@ -531,6 +531,113 @@ def resolution_rows(
     return out_rows
 
 
+# --------------------------------------------------------------------------------------------- pose
+
+POSE_PHOTOS = ("faces/obama.jpg",)  # held out: the clip builder was developed on elon_musk.jpg, biden.jpg
+POSE_ANGLES = list(range(-90, 91, 10))  # built turn per frame, degrees: profile to profile
+POSE_BEFORE = ["--max-yaw", "90", "--warn-yaw", "90"]  # the gate off: every tracked face is swapped
+
+
+def _pose_render(plate: str, track: str, out: str, flags: list[str]) -> dict[str, Any]:
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = ghostswap(
+            ["--json", "-q", "render", "--plate", plate, "--source", str(ASSETS / SOURCE), "--track", track,
+             "--out", out, "--overwrite", *OFFLINE, *flags]
+        )  # fmt: skip
+    if code != 0:
+        raise SystemExit(f"render failed ({code}) on {plate}")
+    return json.loads(buffer.getvalue())
+
+
+def _pose_frame(plate: Path, out: Path, frame: int, summary: dict[str, Any]) -> dict[str, Any]:
+    """Decision and honesty check of one frame: a replaced face changed pixels, a skipped one none."""
+    buf = oiio.ImageBuf(str(out))
+    replaced = int(buf.spec().getattribute("ghost:faces") or 0)
+    (matte,) = _planes(out, "ghost.matte")
+    a = buf.get_pixels(oiio.HALF)[..., :3]
+    b = oiio.ImageBuf(str(plate)).get_pixels(oiio.HALF)[..., :3]
+    change = float(np.abs(a.astype(np.float32) - b.astype(np.float32)).max(-1)[matte > 0].max(initial=0.0))
+    identical = bool((a.view(np.uint16) == b.view(np.uint16)).all())
+    skipped = [s["reason"] for s in summary["skipped_faces"] if s["frame"] == frame]
+    warned = [s["reason"] for s in summary["warned_faces"] if s["frame"] == frame]
+    decision = (
+        "skipped"
+        if skipped
+        else ("warned" if warned and replaced else ("swapped" if replaced else "no face"))
+    )
+    honest = change > 0 if replaced else (not matte.any() and identical)
+    return {"decision": decision, "reason": (skipped or warned or [""])[0], "change": change,
+            "honest": honest, "unchanged_replaced": bool(replaced and change == 0)}  # fmt: skip
+
+
+def pose_rows(work: Path) -> list[dict[str, Any]]:
+    from ghost_core.evaluation.head_turn import head_turn_clip
+    from ghost_core.faces.pose import yaw_degrees
+
+    view = _view()
+    clips = []
+    for photo in POSE_PHOTOS:
+        shot = work / Path(photo).stem
+        shot.mkdir()
+        for i, rgb in enumerate(head_turn_clip(_load_model_space(photo), POSE_ANGLES)):
+            _write_plate(shot / f"plate.{1001 + i:04d}.exr", rgb, view)
+        plate, track = str(shot / "plate.####.exr"), str(shot / "track.json")
+        if ghostswap(["-q", "track", "--plate", plate, "--source", str(ASSETS / SOURCE), "--out", track,
+                      *OFFLINE]) != 0:  # fmt: skip
+            raise SystemExit(f"track failed on {photo}")
+        kps = {}
+        for t in json.loads(Path(track).read_text())["tracks"]:
+            for f, k in zip(t["frames"], t["smoothed_kps"], strict=True):
+                kps.setdefault(f, yaw_degrees(np.array(k)))
+        summaries = {phase: _pose_render(plate, track, str(shot / phase / "o.####.exr"), flags)
+                     for phase, flags in (("before", POSE_BEFORE), ("after", []))}  # fmt: skip
+        frames = []
+        for i, angle in enumerate(POSE_ANGLES):
+            f = 1001 + i
+            row: dict[str, Any] = {"frame": f, "built": angle, "yaw": kps.get(f)}
+            for phase, summary in summaries.items():
+                row[phase] = _pose_frame(shot / f"plate.{f}.exr", shot / phase / f"o.{f}.exr", f, summary)
+            frames.append(row)
+        clips.append({"photo": photo, "frames": frames,
+                      "summary": {p: {k: s[k] for k in ("faces_replaced", "faces_skipped")}
+                                  for p, s in summaries.items()}})  # fmt: skip
+    return clips
+
+
+def _reason_kind(reason: str) -> str:
+    """A reason without its numbers: "head turned 61° (limit 65°, ...)" -> "head turned"."""
+    return reason.split(" (")[0].rstrip("0123456789°. ")
+
+
+def _print_pose(clips: list[dict[str, Any]]) -> None:
+    print("pose (head-turn clip from a photo, morph; before = --max-yaw 90 --warn-yaw 90, after = default)")
+    for clip in clips:
+        print(f"{clip['photo']}: {'frame':>5} {'built':>5} {'yaw':>6}  {'before':<34} {'after':<34}")
+        for r in clip["frames"]:
+            yaw = "  -" if r["yaw"] is None else f"{r['yaw']:6.1f}"
+            cells = []
+            for phase in ("before", "after"):
+                c = r[phase]
+                note = "ok" if c["honest"] else "DISHONEST"
+                cells.append(f"{c['decision']:<8} max|d| {c['change']:6.3f} {note:<9}")
+            print(
+                f"{'':{len(clip['photo']) + 1}} {r['frame']:>5} {r['built']:>5} {yaw:>6}  " + "  ".join(cells)
+            )
+        for phase in ("before", "after"):
+            counts = {d: sum(r[phase]["decision"] == d for r in clip["frames"])
+                      for d in ("swapped", "warned", "skipped", "no face")}  # fmt: skip
+            bad = sum(r[phase]["unchanged_replaced"] for r in clip["frames"])
+            reasons = sorted({_reason_kind(r[phase]["reason"]) for r in clip["frames"] if r[phase]["reason"]})
+            print(f"  {phase}: frames swapped {counts['swapped']} / warned {counts['warned']} / skipped "
+                  f"{counts['skipped']} / no face {counts['no face']}; "
+                  f"replaced but unchanged: {bad} (target 0); "
+                  f"reasons: {'; '.join(reasons) or '-'}")  # fmt: skip
+
+
 def _print_sharpness(rows: dict[str, Any]) -> None:
     print(
         f"sharpness ({rows['plate']} on a {rows['size'][0]}x{rows['size'][1]} plate, 224 crop spans "
@@ -578,7 +685,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument(
-        "--only", choices=("colour", "occlusion", "expression", "sharpness"), help="run one section"
+        "--only", choices=("colour", "occlusion", "expression", "sharpness", "pose"), help="run one section"
     )
     parser.add_argument("--work", metavar="DIR", help="keep the plates and renders in DIR (must not exist)")
     args = parser.parse_args()
@@ -602,6 +709,10 @@ def main() -> None:
             (Path(tmp) / "sharpness").mkdir()
             figures["sharpness"] = sharpness_rows(Path(tmp) / "sharpness")
             _print_sharpness(figures["sharpness"])
+        if args.only in (None, "pose"):
+            (Path(tmp) / "pose").mkdir()
+            figures["pose"] = pose_rows(Path(tmp) / "pose")
+            _print_pose(figures["pose"])
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
 

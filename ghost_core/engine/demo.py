@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import OpenImageIO as oiio
 
 from ghost_core.color import ColorPath, load_config, model_colorspace
 from ghost_core.console import log
+from ghost_core.engine.contact_sheet import contact_sheet
 from ghost_core.errors import ModelError, OutputError
 from ghost_core.io.atomic import atomic_output, make_output_folder
 from ghost_core.io.png16 import write_png16
@@ -26,7 +28,6 @@ from ghost_core.io.source_image import read_source_image
 
 WIDTH, HEIGHT = 960, 540
 PLATE_SPACE = "ACEScg"
-SHEET_TILE = 320
 
 
 def _package_file(package: str, *parts: str) -> Path:
@@ -67,7 +68,8 @@ def build_plate(folder: Path, frames: int, color: ColorPath) -> str:
         t = i / max(1, frames - 1)
         scale = 0.95 + 0.08 * t
         matrix = np.array([[scale, 0, 240 + 30 * t], [0, scale, 10 - 12 * t]], np.float32)
-        canvas = cv2.warpAffine(photo, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR, borderValue=-1)
+        outside = (-1.0, -1.0, -1.0)  # on every channel: a scalar would mark only red, tinting the backdrop
+        canvas = cv2.warpAffine(photo, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR, borderValue=outside)
         model = np.where(canvas < 0, backdrop, canvas).astype(np.float32)
         linear = color.from_model(np.ascontiguousarray(model))
         # A specular highlight (4× diffuse white) on the suit: must survive the swap untouched.
@@ -94,28 +96,6 @@ def build_source(folder: Path) -> Path:
     return path
 
 
-def contact_sheet(path: Path, plate: str, swapped: str, frames: list[int], color: ColorPath) -> None:
-    """Rows of plate / swap / matte overlay (display sRGB, 16-bit PNG) for review."""
-    from ghost_core.io.exr import read_frame
-    from ghost_core.io.sequence import FramePattern
-
-    src, dst = FramePattern.parse(plate), FramePattern.parse(swapped)
-    rows = []
-    for f in frames:
-        before = read_frame(src.path(f))
-        after = read_frame(dst.path(f))
-        matte = after.plane("ghost.matte").astype(np.float32)[..., None]
-        view_before = color.to_model(before.rgba()[..., :3])
-        view_after = color.to_model(after.rgba()[..., :3])
-        overlay = view_after * (1 - 0.5 * matte) + np.array([1.0, 0.2, 0.2], np.float32) * 0.5 * matte
-        tiles = [view_before, view_after, overlay]
-        h = int(SHEET_TILE * HEIGHT / WIDTH)
-        rows.append(
-            np.concatenate([cv2.resize(t, (SHEET_TILE, h), interpolation=cv2.INTER_AREA) for t in tiles], 1)
-        )
-    write_png16(path, np.clip(np.concatenate(rows, 0), 0, 1))
-
-
 def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[str, Any]:
     from ghost_core.engine.shot import render_command, track_command
     from ghost_core.knobs import ShotSettings
@@ -127,7 +107,8 @@ def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[s
     color = ColorPath(config, PLATE_SPACE, model_colorspace(config).name)
     plate = build_plate(folder / "plate", frames, color)
     source = build_source(folder)
-    settings = ShotSettings(plate=plate, sources=[[str(source)]], swapper=swapper)
+    # Every matte layer, so the contact sheet can show them (occlusion is estimated, not applied).
+    settings = ShotSettings(plate=plate, sources=[[str(source)]], swapper=swapper, layers="all")
     track_path = folder / "shot.track.json"
     track = track_command(settings, str(track_path))
     settings.track = str(track_path)
@@ -136,7 +117,7 @@ def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[s
     summary = render_command(settings)
     shown = sorted({1001, 1001 + frames // 2, 1000 + frames})
     sheet = folder / "contact_sheet.png"
-    contact_sheet(sheet, plate, settings.out, shown, color)
+    tiles = contact_sheet(sheet, plate, settings.out, shown, color, settings.layer_prefix)
     summary_path = folder / "render.json"
     with atomic_output(summary_path) as tmp:
         tmp.write_text(json.dumps(summary.to_dict(), indent=1) + "\n")
@@ -148,6 +129,7 @@ def run_demo(out: str | Path, frames: int = 12, swapper: str = "auto") -> dict[s
         "track_file": str(track_path),
         "output": settings.out,
         "contact_sheet": str(sheet),
+        "contact_sheet_tiles": [asdict(tile) for tile in tiles],
         "summary": str(summary_path),
         "track": track,
         "render": summary.to_dict(),

@@ -184,6 +184,22 @@ class FaceMeshLandmarker(Landmarker):
             scores[i] = 1.0 / (1.0 + np.exp(-np.clip(logit, -60.0, 60.0)))
         return results, scores
 
+    def points_3d(self, crop: np.ndarray) -> np.ndarray:
+        """468×3 mesh points of one crop: x, y in crop pixels, z (larger = further) in the same unit.
+
+        The depth lets tools turn a frontal face in 3D (e.g. the head-turn benchmark clip).
+        """
+        crop = _check_crops(crop[None])[0]
+        tensor = cv2.warpAffine(
+            np.clip(crop, 0.0, 1.0), self._to_input, (MESH_INPUT, MESH_INPUT),
+            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE,
+        )  # fmt: skip
+        self._interpreter.set_tensor(self._input, tensor[None])
+        self._interpreter.invoke()
+        raw = self._interpreter.get_tensor(self._points_out).reshape(468, 3).astype(np.float64)
+        xy = (raw[:, :2] - self._shift) / self._scale
+        return np.column_stack([xy, raw[:, 2] / self._scale])
+
 
 class Landmarks106(Landmarker):
     """insightface's 2d106det (antelopev2 pack) with GHOST's fixed preprocessing (GHOST_REFERENCE §1.10).

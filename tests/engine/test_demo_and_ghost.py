@@ -3,6 +3,7 @@ the identity metric used to judge swaps is sane on GHOST's own published outputs
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,13 @@ from ghost_core.io.exr import read_frame
 from tests.engine.conftest import ASSETS, video_frames
 
 
-def test_demo_renders_a_shot_and_a_contact_sheet(tmp_path: Path) -> None:
+def test_demo_renders_a_shot_and_a_contact_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ghost_core.engine.contact_sheet import FRAME_TILES, LAYER_TILES
+    from ghost_core.engine.layers import LAYERS
+
     out = tmp_path / "demo"
-    assert cli.main(["demo", "--out", str(out), "--frames", "4", "--swapper", "morph"]) == 0
+    assert cli.main(["--json", "demo", "--out", str(out), "--frames", "4", "--swapper", "morph"]) == 0
+    result = json.loads(capsys.readouterr().out)
     frames = sorted((out / "swap").glob("swap.*.exr"))
     assert [p.name for p in frames] == [f"swap.{1001 + i:04d}.exr" for i in range(4)]
     for path in frames:
@@ -25,8 +30,34 @@ def test_demo_renders_a_shot_and_a_contact_sheet(tmp_path: Path) -> None:
         assert matte.max() > 0.9, f"{path.name}: no face was replaced"
         # The specular highlight at 4.0 lies outside the face and survives exactly.
         assert np.all(frame.plane("R")[420:440, 300:330] == np.float16(4.0))
+        # The demo writes every matte layer; the face regions are there on every frame.
+        for name in ("skin", "brows", "eyes", "nose", "mouth", "expression"):
+            assert frame.plane(f"ghost.{name}").astype(np.float32).max() > 0.5, f"{path.name}: {name}"
+        assert "ghost.occlusion" in frame.channel_names
     sheet = oiio.ImageBuf(str(out / "contact_sheet.png"))
     assert not sheet.has_error and sheet.spec().width == 960 and sheet.spec().format == oiio.UINT16
+    tiles = result["contact_sheet_tiles"]
+    shown = sorted({t["frame"] for t in tiles})
+    assert shown == [1001, 1003, 1004]
+    for f in shown:
+        assert [t["label"] for t in tiles if t["frame"] == f] == [*FRAME_TILES, *LAYER_TILES]
+    assert set(LAYERS) <= set(LAYER_TILES)
+    assert sheet.spec().height == max(t["y"] + t["height"] for t in tiles)
+    pixels = sheet.get_pixels(oiio.FLOAT)
+    label_band = 20  # rows the label covers at the top of a tile
+
+    def tile(f: int, label: str) -> np.ndarray:
+        (t,) = [t for t in tiles if t["frame"] == f and t["label"] == label]
+        return pixels[t["y"] + label_band : t["y"] + t["height"], t["x"] : t["x"] + t["width"]]
+
+    for f in shown:
+        # Each region close-up shows its own layer: no two are the same picture, and none is the
+        # bare face (the occlusion tile: nothing covers the demo face, so it is the swap alone).
+        regions = ["final", "skin", "brows", "eyes", "nose", "mouth", "expression"]
+        for i, a in enumerate(regions):
+            for b in [*regions[i + 1 :], "occlusion"]:
+                differ = int((np.abs(tile(f, a) - tile(f, b)).max(-1) > 0.1).sum())
+                assert differ >= 20, f"frame {f}: {a} and {b} tiles look the same ({differ} px differ)"
 
 
 def _frame_crops(frames: list[np.ndarray]) -> np.ndarray:
