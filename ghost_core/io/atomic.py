@@ -9,7 +9,9 @@ mistake for a finished one.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +72,7 @@ def atomic_output(target: Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces `target`, on any exception it is removed."""
     target = Path(target)
     tmp = temp_path_for(target)
+    started = time.time()
     try:
         yield tmp
         if not tmp.is_file():
@@ -81,6 +84,20 @@ def atomic_output(target: Path) -> Iterator[Path]:
             tmp.unlink()
         raise
     _fsync_path(target.parent, directory=True)
+    _remove_abandoned_siblings(target, started)
+
+
+def _remove_abandoned_siblings(target: Path, started: float) -> None:
+    """Delete temp files of `target` that a killed process left and nobody touched while we wrote.
+
+    SIGKILL (or a power cut) skips `atomic_output`'s cleanup, so a resumed render would otherwise
+    leave `.o.1002.exr.ghost-<pid>.tmp.exr` beside the finished frame for ever. A sibling last
+    modified before this write began cannot belong to a writer that is still running.
+    """
+    for path in target.parent.glob(f".{glob.escape(target.name)}.ghost-*.tmp*"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < started:
+                path.unlink()
 
 
 def check_output_folder(folder: Path) -> None:

@@ -39,6 +39,27 @@ def test_atomic_output_replaces_on_success(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["f.txt"]
 
 
+def test_a_killed_writers_temp_file_goes_when_the_frame_is_rewritten(tmp_path: Path) -> None:
+    target = tmp_path / "f.1002.exr"
+    abandoned = temp_path_for(target, pid=999_999)  # what SIGKILL left mid-write
+    abandoned.write_text("half")
+    os.utime(abandoned, (1.0e9, 1.0e9))
+    other = temp_path_for(tmp_path / "f.1003.exr", pid=999_999)  # another frame: not ours to judge
+    other.write_text("half")
+    with atomic_output(target) as tmp:
+        tmp.write_text("whole")
+    assert sorted(os.listdir(tmp_path)) == sorted([target.name, other.name])
+
+
+def test_a_sibling_still_being_written_is_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "f.1002.exr"
+    busy = temp_path_for(target, pid=999_998)
+    with atomic_output(target) as tmp:
+        busy.write_text("in flight")  # modified while we wrote: a live writer
+        tmp.write_text("whole")
+    assert busy.exists()
+
+
 def test_atomic_output_cleans_up_on_error(tmp_path: Path) -> None:
     target = tmp_path / "f.txt"
     with pytest.raises(RuntimeError), atomic_output(target) as tmp:
