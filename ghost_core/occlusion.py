@@ -11,7 +11,10 @@ fixed sample of the track's frames, in Oklab (perceptual: distances read as colo
   the sampled frames does not enter the median, so it is caught wherever it appears;
 * static occluders (glasses, a microphone held all shot, a fringe): on the median face, pixels
   whose chromaticity (a/L, b/L: shading does not move it) or lightness is far from the crop's own
-  skin model (robust statistics of the skin outside brows, eyes and mouth) are not skin.
+  skin model (robust statistics of the skin outside brows, eyes and mouth) are not skin. They
+  are seeded outside the natural features (eye openings, brows, mouth, nostrils; the nose bridge
+  is tested) and followed into the brows; each frame then finds their exact edge on its own,
+  barely blurred pixels, since the median is softened by the samples' alignment.
 
 The result is a soft occlusion matte in the crop, exactly 1 on the detected occluder, so that the
 final matte `face × (1 − occlusion)` is exactly 0 there and the plate's bits come through.
@@ -31,19 +34,29 @@ from ghost_core.faces.types import Landmarks
 from ghost_core.matte import MaskParams, face_mask
 
 BLUR_SIGMA = 1.5  # crop px: alignment jitter and grain are not occluders
+EDGE_BLUR_SIGMA = 0.7  # crop px: a static occluder's edge is found on the frame's own, barely blurred pixels
 MARGIN = 0.06  # Oklab distance a pixel must exceed beyond its own variation (~5 dE)
 SPREAD_GAIN = 4.0  # how many of its typical distances from the median a pixel may wander
 MIN_AREA = 120  # crop px: smaller specks are noise, not occluders
-GROW = 2  # crop px the occluder is grown by, so its soft edge does not reach into it
+REFINE_MARGIN = 12  # crop px around a moving occluder whose landmarks are not trusted for placement
+REFINE_MIN_POINTS = 12  # fewer free landmarks than this: the placement by all of them stands
+GUARD = 2  # crop px the final matte stays off a found occluder, so resampling to the plate keeps it exact
+HOLD_FRACTION = 0.5  # of the occluder limit: weaker differences connected to a found occluder join it
+MOVING_REACH = 4  # crop px around a moving occluder found on blurred pixels where its sharp edge is sought
 EDGE_SIGMA = 2.0
-SKIN_Z = 6.0  # robust z-score beyond which a median-face pixel is not the crop's skin
-REGION = MaskParams(erode=-11, sigma_x=0.0, sigma_y=0.0, brow_factor=2.7)  # the matte's reach, unfeathered
-SKIN_INSET = 7  # crop px the static test stays inside the landmark hull (its edge is background or hair)
+LIGHT_SIGMA = 12.0  # crop px: the reach of the skin's local light (shading is wider, rims are thinner)
+SKIN_Z = 5.0  # robust z-score beyond which a median-face pixel is not the crop's skin
+FRAME_Z = 4.0  # the score a frame's own pixel needs, near a static occluder, to be part of it
+STATIC_REACH = 4  # crop px around a static occluder where each frame finds its exact edge
+REGION = MaskParams(erode=-20, sigma_x=0.0, sigma_y=0.0, brow_factor=2.7)  # the matte's reach, unfeathered
+FEATURE_GROW = {"eyes": 7, "brows": 5, "mouth": 9, "nose": 7}  # crop px (ellipse sizes) past each outline
+SKIN_INSET = 7  # crop px a static seed stays inside the landmark hull (its edge is background or hair)
+REACH_INSET = 3  # crop px from the hull's edge that a seeded static occluder may reach
 
 
-def _lab(crop: np.ndarray) -> np.ndarray:
+def _lab(crop: np.ndarray, sigma: float = BLUR_SIGMA) -> np.ndarray:
     lab = to_oklab(np.clip(crop, 0.0, 1.0)).astype(np.float32)
-    return cv2.GaussianBlur(lab, (7, 7), BLUR_SIGMA)
+    return cv2.GaussianBlur(lab, (0, 0), sigma)
 
 
 def _ellipse(size: int) -> np.ndarray:
@@ -57,7 +70,7 @@ def _distances(lab: np.ndarray, median: np.ndarray, region: np.ndarray) -> np.nd
     return np.linalg.norm(residual - shift, axis=-1)
 
 
-def clean(mask: np.ndarray, region: np.ndarray) -> np.ndarray:
+def clean(mask: np.ndarray, region: np.ndarray, grow: int = 0) -> np.ndarray:
     """Binary occluder: specks opened away, holes closed, components under MIN_AREA dropped, grown."""
     binary = (mask & region).astype(np.uint8)
     binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, _ellipse(3))
@@ -66,8 +79,8 @@ def clean(mask: np.ndarray, region: np.ndarray) -> np.ndarray:
     keep = np.zeros(count, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= MIN_AREA
     binary = keep[labels].astype(np.uint8)
-    if GROW > 0 and binary.any():
-        binary = cv2.dilate(binary, _ellipse(2 * GROW + 1))
+    if grow > 0 and binary.any():
+        binary = cv2.dilate(binary, _ellipse(2 * grow + 1))
     return binary.astype(bool)
 
 
@@ -91,9 +104,12 @@ class Appearance:
 
     shape: np.ndarray  # N×2 median landmark points (reference frame)
     median: np.ndarray  # 224×224×3 Oklab (blurred) per-pixel median of the aligned samples
+    sharp_median: np.ndarray  # the same, of samples barely blurred (EDGE_BLUR_SIGMA): occluder edges
     spread: np.ndarray  # 224×224 median distance of the samples to it (the pixel's own variation)
     region: np.ndarray  # 224×224 bool: where a face pixel can be (generous hull of the median face)
     static: np.ndarray  # 224×224 bool: non-skin occluders on the median face itself
+    static_zone: np.ndarray  # 224×224 bool: around them, where a frame finds their edge itself
+    skin: SkinModel  # the median face's skin, that static occluders are told from
     samples: int
 
 
@@ -119,16 +135,49 @@ def _to_reference(image: np.ndarray, marks: Landmarks, shape: np.ndarray) -> np.
     return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def skin_model(median: np.ndarray, marks: Landmarks) -> tuple[np.ndarray, np.ndarray]:
-    """Robust centre and spread of (L, a/L, b/L) over the median face's skin (features left out)."""
+@dataclass(frozen=True)
+class SkinModel:
+    """The median face's skin: where it is, and the robust centre and spread of its features.
+
+    The features are (L − local skin light, a/L, b/L): lightness is taken against the skin's own
+    light around each pixel (a wide weighted blur of the skin), so shading across a strongly lit
+    face is not mistaken for an occluder, while a dark rim or a bright bar still is.
+    """
+
+    weight: np.ndarray  # 224×224 float32: the skin pixels the local light is taken from
+    centre: np.ndarray
+    spread: np.ndarray
+
+
+def _local_light(lightness: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Weighted wide blur of `lightness` over `weight`: the skin's light around each pixel."""
+    num = cv2.GaussianBlur(lightness * weight, (0, 0), LIGHT_SIGMA)
+    den = cv2.GaussianBlur(weight, (0, 0), LIGHT_SIGMA)
+    fallback = float(np.median(lightness[weight > 0.5])) if (weight > 0.5).any() else float(lightness.mean())
+    return np.where(den > 1e-3, num / np.maximum(den, 1e-3), fallback).astype(np.float32)
+
+
+def _skin_features(lab: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    chroma = _chromaticity(lab)
+    chroma[..., 0] = lab[..., 0] - _local_light(lab[..., 0], weight)
+    return chroma
+
+
+def skin_model(median: np.ndarray, marks: Landmarks) -> SkinModel:
+    """The skin of the median face (brows, eyes and mouth left out, and pixels far darker than it)."""
     regions = region_masks(marks, median.shape[0])
     features = np.maximum(np.maximum(regions["brows"], regions["eyes"]), regions["mouth"])
     features = cv2.dilate(features, _ellipse(15))
     skin = cv2.erode(regions["skin"], _ellipse(9)) * (1.0 - features) > 0.5
-    values = _chromaticity(median)[skin] if skin.sum() >= 50 else _chromaticity(median).reshape(-1, 3)
+    if skin.sum() < 50:
+        skin = np.ones(median.shape[:2], bool)
+    lightness = median[..., 0]
+    skin &= lightness > 0.5 * np.median(lightness[skin])  # a dark rim on the skin does not light it
+    weight = skin.astype(np.float32)
+    values = _skin_features(median, weight)[skin]
     centre = np.median(values, axis=0)
     spread = 1.4826 * np.median(np.abs(values - centre), axis=0)
-    return centre, np.maximum(spread, (0.04, 0.01, 0.01))
+    return SkinModel(weight, centre, np.maximum(spread, (0.02, 0.01, 0.01)))
 
 
 def _chromaticity(lab: np.ndarray) -> np.ndarray:
@@ -136,16 +185,66 @@ def _chromaticity(lab: np.ndarray) -> np.ndarray:
     return np.concatenate([lab[..., :1], lab[..., 1:] / light], axis=-1)
 
 
-def static_occluders(median: np.ndarray, marks: Landmarks, region: np.ndarray) -> np.ndarray:
-    """Pixels of the median face that are not the crop's own skin, outside the facial features."""
-    centre, spread = skin_model(median, marks)
-    z = np.sqrt((((_chromaticity(median) - centre) / spread) ** 2).sum(-1))
+def _lower_half(mask: np.ndarray) -> np.ndarray:
+    rows = np.nonzero(mask.any(axis=1))[0]
+    lower = np.zeros_like(mask)
+    if len(rows):
+        middle = (rows[0] + rows[-1] + 1) // 2
+        lower[middle:] = mask[middle:]
+    return lower
+
+
+def natural_features(regions: dict[str, np.ndarray], brows: bool = True) -> np.ndarray:
+    """Where a face is dark or coloured by nature: eye openings, brows, mouth and nostrils, a little grown.
+
+    The upper nose (the bridge, where glasses sit) stays in the skin test; each margin covers
+    the landmarks' own error on that feature (lashes, brow hair past its outline, lip edges).
+    """
+    grown = [
+        cv2.dilate(regions["eyes"], _ellipse(FEATURE_GROW["eyes"])),
+        cv2.dilate(regions["brows"], _ellipse(FEATURE_GROW["brows"])) * float(brows),
+        cv2.dilate(regions["mouth"], _ellipse(FEATURE_GROW["mouth"])),
+        cv2.dilate(_lower_half(regions["nose"]), _ellipse(FEATURE_GROW["nose"])),
+    ]
+    return np.max(np.stack(grown), axis=0) > 0
+
+
+def skin_score(lab: np.ndarray, skin: SkinModel) -> np.ndarray:
+    """Robust z-score of each pixel of `lab` (in the reference frame) against the skin model."""
+    return np.sqrt((((_skin_features(lab, skin.weight) - skin.centre) / skin.spread) ** 2).sum(-1))
+
+
+def static_occluders(
+    median: np.ndarray, marks: Landmarks, region: np.ndarray, skin: SkinModel
+) -> tuple[np.ndarray, np.ndarray]:
+    """(occluder, zone): pixels of the median face that are not the crop's own skin, and where a
+    frame may refine them.
+
+    Found outside the facial features, then followed into the brows: a rim or a fringe that
+    reaches a brow is one object with it, and offline nothing tells the two apart, so the brow
+    under a found occluder is kept from the plate too. Eye openings, mouth and nostrils stay out.
+    The zone is the occluder grown by STATIC_REACH outside those: each frame finds the exact edge
+    of the occluder there on its own pixels, which the median (blurred by alignment) cannot.
+    """
+    z = skin_score(median, skin)
     regions = region_masks(marks, median.shape[0])
-    features = regions["brows"] + regions["eyes"] + regions["mouth"] + regions["nose"]
-    features = cv2.dilate(np.minimum(features, 1.0), _ellipse(11)) > 0
-    hull = np.minimum(regions["skin"] + features, 1.0)
-    inside = cv2.erode(hull, _ellipse(2 * SKIN_INSET + 1)) > 0
-    return clean((z > SKIN_Z) & ~features & inside, region)
+    parts = ("skin", "brows", "eyes", "mouth", "nose")
+    hull = np.minimum(np.sum([regions[name] for name in parts], axis=0), 1.0)
+    inside = cv2.erode(hull, _ellipse(2 * REACH_INSET + 1)) > 0
+    core = cv2.erode(hull, _ellipse(2 * SKIN_INSET + 1)) > 0
+    seed = clean((z > SKIN_Z) & ~natural_features(regions) & core, region)
+    if not seed.any():
+        return seed, seed
+    eyes_mouth = natural_features(regions, brows=False)
+    brows = cv2.dilate(regions["brows"], _ellipse(FEATURE_GROW["brows"])) > 0
+    reachable = ((z > SKIN_Z) & inside & brows & ~eyes_mouth).astype(np.uint8)
+    count, labels = cv2.connectedComponents(reachable | seed.astype(np.uint8), connectivity=8)
+    touched = np.zeros(count, bool)
+    touched[np.unique(labels[seed])] = True
+    touched[0] = False
+    found = clean(touched[labels] | seed, region)
+    zone = cv2.dilate(found.astype(np.uint8), _ellipse(2 * STATIC_REACH + 1)) > 0
+    return found, zone & inside & ~eyes_mouth & region
 
 
 def build_appearance(crops: Sequence[np.ndarray], marks: Sequence[Landmarks]) -> Appearance:
@@ -158,27 +257,95 @@ def build_appearance(crops: Sequence[np.ndarray], marks: Sequence[Landmarks]) ->
     reference = Landmarks(shape, marks[0].layout)
     labs = np.stack([_to_reference(_lab(c), m, shape) for c, m in zip(crops, marks, strict=True)])
     median = np.median(labs, axis=0).astype(np.float32)
+    sharp = [_to_reference(_lab(c, EDGE_BLUR_SIGMA), m, shape) for c, m in zip(crops, marks, strict=True)]
+    sharp_median = np.median(np.stack(sharp), axis=0).astype(np.float32)
     region = face_mask(reference, REGION, median.shape[0]) > 0
     distances = np.stack([_distances(lab, median, region) for lab in labs])
     spread = np.median(distances, axis=0).astype(np.float32)
-    static = static_occluders(median, reference, region)
-    return Appearance(shape, median, spread, region, static, len(crops))
+    skin = skin_model(median, reference)
+    static, zone = static_occluders(median, reference, region, skin)
+    return Appearance(shape, median, sharp_median, spread, region, static, zone, skin, len(crops))
+
+
+def _warp(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    size = image.shape[1], image.shape[0]
+    return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _touching(candidates: np.ndarray, seed: np.ndarray) -> np.ndarray:
+    """The connected parts of `candidates` (bool) that overlap `seed` (bool)."""
+    count, labels = cv2.connectedComponents((candidates | seed).astype(np.uint8), connectivity=8)
+    hit = np.zeros(count, bool)
+    hit[np.unique(labels[seed])] = True
+    hit[0] = False
+    return hit[labels]
+
+
+def _covered(appearance: Appearance, lab: np.ndarray, sharp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(moving, static) occluders of one frame already in the reference frame (binary, cleaned)."""
+    limit = MARGIN + SPREAD_GAIN * appearance.spread
+    distance = _distances(lab, appearance.median, appearance.region)
+    coarse = clean(distance > limit, appearance.region)
+    if coarse.any():  # followed into weaker differences connected to it (a hand's skin-toned parts)
+        weak = (distance > HOLD_FRACTION * limit) & appearance.region
+        coarse = clean(_touching(weak, coarse) | coarse, appearance.region)
+    moving = coarse
+    if coarse.any():  # the blur spreads an occluder past its edge: find the edge on sharp pixels
+        zone = cv2.dilate(coarse.astype(np.uint8), _ellipse(2 * MOVING_REACH + 1)) > 0
+        edge = zone & (_distances(sharp, appearance.sharp_median, appearance.region) > limit)
+        inner = cv2.erode(coarse.astype(np.uint8), _ellipse(2 * MOVING_REACH + 1)) > 0
+        moving = clean(inner | edge, appearance.region)
+    static = clean(appearance.static_zone & (skin_score(sharp, appearance.skin) > FRAME_Z), appearance.region)
+    return moving, static
+
+
+def refine(appearance: Appearance, marks: Landmarks, matrix: np.ndarray, occluded: np.ndarray) -> np.ndarray:
+    """`matrix` (frame crop → reference) fitted again on the landmarks an occluder does not cover.
+
+    An occluder disturbs the landmarks under it (a hand over the mouth drags the mouth and chin
+    points), and a face misplaced by a pixel or two shows its own brows and hair edges as
+    occluders. The landmarks whose reference position lies on or near the occluder are left out.
+    """
+    near = cv2.dilate(occluded.astype(np.uint8), _ellipse(2 * REFINE_MARGIN + 1)) > 0
+    where = np.round(marks.points @ matrix[:, :2].T + matrix[:, 2]).astype(int)
+    size = near.shape[0]
+    inside = ((where >= 0) & (where < size)).all(axis=1)
+    free = inside.copy()
+    free[inside] = ~near[where[inside, 1], where[inside, 0]]
+    if free.sum() < max(REFINE_MIN_POINTS, len(free) // 3) or free.all():
+        return matrix
+    return similarity(marks.points[free], appearance.shape[free])
 
 
 def estimate(appearance: Appearance, seen: np.ndarray, marks: Landmarks) -> np.ndarray:
     """Soft occlusion matte (224×224 float32, 1 = covered) of one frame's plate crop `seen`.
 
     `marks` are the landmarks of `seen`: the frame is compared with the track's appearance in
-    the reference frame, and the occluder found there is brought back to this crop.
+    the reference frame (placed by them, then refined on the pixels), and the occluder found
+    there is brought back to this crop.
     """
-    lab = _to_reference(_lab(seen), marks, appearance.shape)
-    distance = _distances(lab, appearance.median, appearance.region)
-    moving = distance > MARGIN + SPREAD_GAIN * appearance.spread
-    found = (clean(moving, appearance.region) | appearance.static).astype(np.uint8)
-    back = cv2.invertAffineTransform(similarity(marks.points, appearance.shape))
+    blurred, barely = _lab(seen), _lab(seen, EDGE_BLUR_SIGMA)
+    matrix = similarity(marks.points, appearance.shape)
+    moving, static = _covered(appearance, _warp(blurred, matrix), _warp(barely, matrix))
+    better = refine(appearance, marks, matrix, moving)
+    if better is not matrix:  # kept when it explains more of the face: less left over as covered
+        again = _covered(appearance, _warp(blurred, better), _warp(barely, better))
+        if again[0].sum() + again[1].sum() < moving.sum() + static.sum():
+            matrix, (moving, static) = better, again
+    found = (moving | static).astype(np.uint8)
+    back = cv2.invertAffineTransform(matrix)
     size = seen.shape[1], seen.shape[0]
     crop = cv2.warpAffine(found, back, size, flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT)
     return soften(crop > 0)
+
+
+def guarded(occlusion: np.ndarray) -> np.ndarray:
+    """`occlusion` grown by GUARD crop px: what the final matte takes out.
+
+    The layer shows the occluder where it is; the matte, resampled from the crop to the plate
+    with a linear filter, would bleed one plate pixel onto it, so it keeps a guard band off it.
+    """
+    return cv2.dilate(occlusion, _ellipse(2 * GUARD + 1)) if GUARD > 0 else occlusion
 
 
 def with_parser(occlusion: np.ndarray | None, seen: np.ndarray, hull: np.ndarray) -> np.ndarray | None:

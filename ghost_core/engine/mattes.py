@@ -18,7 +18,7 @@ from ghost_core.faces.regions import REGIONS, expression_holdout, region_masks
 from ghost_core.faces.types import Landmarks
 from ghost_core.holdout import read_holdout
 from ghost_core.io.exr import Frame
-from ghost_core.occlusion import estimate, with_parser
+from ghost_core.occlusion import estimate, guarded, with_parser
 
 if TYPE_CHECKING:
     from ghost_core.engine.render import Renderer
@@ -68,7 +68,7 @@ def shape_matte(
         if occlusion is not None:
             layers.add("occlusion", occlusion, alignment.inverse, box)
     if occlusion is not None and renderer.settings.occlusion != "off":
-        crop_matte = crop_matte * (1.0 - occlusion)
+        crop_matte = crop_matte * (1.0 - guarded(occlusion))
     if keeps_expression(renderer) or layers.wanted("expression"):
         kept = expression_holdout(plate_landmarks(), size)
         layers.add("expression", kept, alignment.inverse, box)
