@@ -8,7 +8,11 @@ fixed sample of the track's frames, in Oklab (perceptual: distances read as colo
   median distance of the samples to it says how much each pixel varies by itself (eyes, mouth,
   hair edges). On a frame, a pixel further from the median than that by a margin (after the
   frame's own global light shift is removed) is covered. Anything present on fewer than half of
-  the sampled frames does not enter the median, so it is caught wherever it appears;
+  the sampled frames does not enter the median, so it is caught wherever it appears. A pixel
+  is compared with the median pixels within PLACEMENT_SLACK of it (landmark error is not an
+  occluder), weaker differences connected to an occluder join it, small holes are filled, its
+  exact edge is found on barely blurred pixels, and a frame whose landmarks it dragged is placed
+  again on the landmarks it leaves free;
 * static occluders (glasses, a microphone held all shot, a fringe): on the median face, pixels
   whose chromaticity (a/L, b/L: shading does not move it) or lightness is far from the crop's own
   skin model (robust statistics of the skin outside brows, eyes and mouth) are not skin. They
@@ -35,8 +39,10 @@ from ghost_core.matte import MaskParams, face_mask
 
 BLUR_SIGMA = 1.5  # crop px: alignment jitter and grain are not occluders
 EDGE_BLUR_SIGMA = 0.7  # crop px: a static occluder's edge is found on the frame's own, barely blurred pixels
+PLACEMENT_SLACK = 2  # crop px a face may sit off the median face before its own edges read as covered
 MARGIN = 0.06  # Oklab distance a pixel must exceed beyond its own variation (~5 dE)
 SPREAD_GAIN = 4.0  # how many of its typical distances from the median a pixel may wander
+MAX_HOLE = 250  # crop px: enclosed gaps in an occluder smaller than this are part of it
 MIN_AREA = 120  # crop px: smaller specks are noise, not occluders
 REFINE_MARGIN = 12  # crop px around a moving occluder whose landmarks are not trusted for placement
 REFINE_MIN_POINTS = 12  # fewer free landmarks than this: the placement by all of them stands
@@ -48,7 +54,7 @@ LIGHT_SIGMA = 12.0  # crop px: the reach of the skin's local light (shading is w
 SKIN_Z = 5.0  # robust z-score beyond which a median-face pixel is not the crop's skin
 FRAME_Z = 4.0  # the score a frame's own pixel needs, near a static occluder, to be part of it
 STATIC_REACH = 4  # crop px around a static occluder where each frame finds its exact edge
-REGION = MaskParams(erode=-20, sigma_x=0.0, sigma_y=0.0, brow_factor=2.7)  # the matte's reach, unfeathered
+REGION = MaskParams(erode=-40, sigma_x=0.0, sigma_y=0.0, brow_factor=2.7)  # the matte's reach, unfeathered
 FEATURE_GROW = {"eyes": 7, "brows": 5, "mouth": 9, "nose": 7}  # crop px (ellipse sizes) past each outline
 SKIN_INSET = 7  # crop px a static seed stays inside the landmark hull (its edge is background or hair)
 REACH_INSET = 3  # crop px from the hull's edge that a seeded static occluder may reach
@@ -63,11 +69,27 @@ def _ellipse(size: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
 
 
-def _distances(lab: np.ndarray, median: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """Per-pixel Oklab distance to the median after removing the frame's global shift inside `region`."""
+def _distances(lab: np.ndarray, median: np.ndarray, region: np.ndarray, reach: int = 0) -> np.ndarray:
+    """Per-pixel Oklab distance to the median after removing the frame's global shift inside `region`.
+
+    With `reach`, each pixel takes its distance to the nearest median pixel within `reach` crop px:
+    a face placed a pixel or two off (landmark error) does not show its own brow and hair edges
+    as occluders, while an occluder, far from everything the face has around it, still shows.
+    """
     residual = lab - median
     shift = np.median(residual[region], axis=0) if region.any() else np.zeros(3, np.float32)
-    return np.linalg.norm(residual - shift, axis=-1)
+    if reach <= 0:
+        return np.linalg.norm(residual - shift, axis=-1)
+    height, width = median.shape[:2]
+    padded = cv2.copyMakeBorder(median + shift, reach, reach, reach, reach, cv2.BORDER_REPLICATE)
+    best = np.full((height, width), np.inf, np.float32)
+    for dy in range(-reach, reach + 1):
+        for dx in range(-reach, reach + 1):
+            if dx * dx + dy * dy > reach * reach:
+                continue
+            moved = padded[reach + dy : reach + dy + height, reach + dx : reach + dx + width]
+            np.minimum(best, np.linalg.norm(lab - moved, axis=-1), out=best)
+    return best
 
 
 def clean(mask: np.ndarray, region: np.ndarray, grow: int = 0) -> np.ndarray:
@@ -79,6 +101,13 @@ def clean(mask: np.ndarray, region: np.ndarray, grow: int = 0) -> np.ndarray:
     keep = np.zeros(count, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= MIN_AREA
     binary = keep[labels].astype(np.uint8)
+    # small enclosed holes (an eye or a lip corner under a hand, whose own variation hid it) are
+    # filled; large ones, like the eye inside a spectacle rim, are real and stay
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(1 - binary, connectivity=4)
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    hole = stats[:, cv2.CC_STAT_AREA] < MAX_HOLE
+    hole[border] = False
+    binary = np.maximum(binary, hole[labels].astype(np.uint8))
     if grow > 0 and binary.any():
         binary = cv2.dilate(binary, _ellipse(2 * grow + 1))
     return binary.astype(bool)
@@ -284,7 +313,7 @@ def _touching(candidates: np.ndarray, seed: np.ndarray) -> np.ndarray:
 def _covered(appearance: Appearance, lab: np.ndarray, sharp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(moving, static) occluders of one frame already in the reference frame (binary, cleaned)."""
     limit = MARGIN + SPREAD_GAIN * appearance.spread
-    distance = _distances(lab, appearance.median, appearance.region)
+    distance = _distances(lab, appearance.median, appearance.region, PLACEMENT_SLACK)
     coarse = clean(distance > limit, appearance.region)
     if coarse.any():  # followed into weaker differences connected to it (a hand's skin-toned parts)
         weak = (distance > HOLD_FRACTION * limit) & appearance.region

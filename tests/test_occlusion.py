@@ -13,7 +13,8 @@ from ghost_core.errors import UsageError
 from ghost_core.faces.align import Alignment
 from ghost_core.faces.landmarks import FaceMeshLandmarker
 from ghost_core.faces.regions import region_masks
-from ghost_core.occlusion import build_appearance, estimate, guarded, similarity
+from ghost_core.faces.types import Landmarks
+from ghost_core.occlusion import build_appearance, clean, estimate, guarded, similarity
 from tests.shots import ASSETS
 
 
@@ -102,6 +103,26 @@ def test_glasses_worn_all_shot_are_found_with_their_bridge(mesh: FaceMeshLandmar
     bare = build_appearance([face] * 3, mesh.landmarks(np.stack([face] * 3)))
     clean = estimate(bare, face, mesh.landmarks(face[None])[0]) > 0.5
     assert clean.mean() < 0.01, "no glasses, nothing found"
+
+
+def test_a_face_placed_two_pixels_off_shows_no_occluder(mesh: FaceMeshLandmarker) -> None:
+    face = _face()
+    shots = [_shifted(face, dx, dy, 1.0) for dx, dy in [(0, 0), (1, -1), (-1, 1), (1, 1), (-1, -1)]]
+    marks = mesh.landmarks(np.stack(shots))
+    appearance = build_appearance(shots, marks)
+    off = Landmarks(marks[0].points + np.float32([2.0, -1.5]), marks[0].layout)  # landmark error
+    assert (estimate(appearance, shots[0], off) > 0.5).mean() < 0.005
+
+
+def test_small_holes_in_an_occluder_are_filled_large_ones_kept() -> None:
+    mask = np.zeros((224, 224), bool)
+    mask[40:100, 40:180] = True
+    mask[60:70, 60:70] = False  # 100 px: an eye under a hand, hidden by its own variation
+    ring = np.zeros((224, 224), np.uint8)
+    cv2.circle(ring, (110, 160), 30, 1, 8)  # a spectacle rim: the eye inside is not covered
+    found = clean(mask | (ring > 0), np.ones((224, 224), bool))
+    assert found[60:70, 60:70].all()
+    assert not found[160, 110]
 
 
 def test_regions_lie_where_the_features_are(mesh: FaceMeshLandmarker) -> None:
