@@ -1,17 +1,25 @@
 """Every Done-when figure of stable output (issue #14, item 4), on material the filter was not tuned on.
 
-    python benchmarks/temporal.py [--clip FILE] [--start N] [--hold N] [--frames N] [--json out.json]
+    python benchmarks/temporal.py [--clip FILE] [--start N] [--hold N] [--frames N] [--ghost] [--json F]
 
 The plate is N frames of a clip from ../shared/assets/video (default dance.mp4 frames 4-26; the
-filter's knobs were tuned on frames 36-58) made scene-linear (ACEScg half EXR) with one frame
-repeated exactly (a held frame, as frame-rate conversion makes them). It is tracked once and
-rendered by the real engine (`ghostswap render`, offline detector, face mesh and `morph` swapper,
-source ../shared/assets/faces/elon_musk.jpg), in these variants:
-  - old:       GHOST's key-point smoothing (a held frame is averaged with different neighbours),
-               no holds, no filter: the behaviour before this work;
-  - default:   the engine's defaults (smoothing and swaps keep held frames, temporal filter off);
-  - filter:    defaults plus the temporal filter (`--temporal-strength 1`, window 2);
-  - filter w4: the same with window 4.
+filter's knobs and the detail match's band sigmas were tuned on frames 36-58) made scene-linear
+(ACEScg half EXR) with one frame repeated exactly (a held frame, as frame-rate conversion makes
+them). It is tracked once and rendered by the real engine (`ghostswap render`, offline detector,
+face mesh and `morph` swapper, source ../shared/assets/faces/elon_musk.jpg), in these variants:
+  - old:            GHOST's key-point smoothing (a held frame is averaged with different
+                    neighbours), no holds, no filter, no detail match: the behaviour before issue 14;
+  - no detail:      holds (smoothing and swaps keep held frames), filter off, `--detail-match 0`:
+                    the defaults before the detail match;
+  - filter:         that plus the temporal filter (`--temporal-strength 1`, window 2);
+  - filter w4:      the same with window 4;
+  - default:        the engine's defaults (holds, detail match on for morph, filter off);
+  - detail+filter:  defaults plus the temporal filter (window 2);
+  - detail+filt w4: the same with window 4.
+With `--ghost` it also renders the `ghost` swapper with deterministic random weights (the real
+ones are never downloaded here) with the detail match at its default (off for ghost) and at 1: the
+only GHOST-path check possible offline, so read it as "what the match does to a generator's
+output", not as GHOST's own figures.
 On the sRGB view of plate and output it reports:
   - kps jitter: mean |second difference| of the 5 key points RetinaFace finds on each output
     frame, over the same on the plate (1.0: the swapped face moves exactly as steadily as the plate);
@@ -190,15 +198,26 @@ def measure(plate: list[np.ndarray], out: list[np.ndarray], mattes: list[Any], t
     }
 
 
+FILTER_W4 = ["--temporal-strength", "1", "--temporal-window", "4"]
 VARIANTS = (
-    ("old", "ghost", ["--temporal-strength", "0", "--temporal-hold", "0"]),
+    ("old", "ghost", ["--temporal-strength", "0", "--temporal-hold", "0", "--detail-match", "0"]),
+    ("no detail", "engine", ["--detail-match", "0"]),
+    ("filter", "engine", ["--detail-match", "0", "--temporal-strength", "1"]),
+    ("filter w4", "engine", ["--detail-match", "0", *FILTER_W4]),
     ("default", "engine", []),
-    ("filter", "engine", ["--temporal-strength", "1"]),
-    ("filter w4", "engine", ["--temporal-strength", "1", "--temporal-window", "4"]),
+    ("detail+filter", "engine", ["--temporal-strength", "1"]),
+    ("detail+filt w4", "engine", FILTER_W4),
+)
+GHOST = ["--swapper", "ghost", "--model", "ghost_unet_1block", *OFFLINE[2:]]
+GHOST_VARIANTS = (
+    ("ghost default", "engine", []),
+    ("ghost detail 1", "engine", ["--detail-match", "1"]),
 )
 
 
-def stability_rows(work: Path, start: int, count: int, hold: int, clip: Path = CLIP) -> list[dict[str, Any]]:
+def stability_rows(
+    work: Path, start: int, count: int, hold: int, clip: Path = CLIP, ghost: bool = False
+) -> list[dict[str, Any]]:
     from ghost_core.faces.detectors import open_detector
 
     view = _view()
@@ -210,10 +229,16 @@ def stability_rows(work: Path, start: int, count: int, hold: int, clip: Path = C
     plate, _ = _load(pattern, frames, view)
     detector = open_detector("retinaface")
     rows = []
-    for label, track, extra in VARIANTS:
-        out = str(work / label.replace(" ", "_") / "swap.####.exr")
+    variants = [(label, track, [*OFFLINE, *extra]) for label, track, extra in VARIANTS]
+    if ghost:
+        from quality import _random_ghost_home  # benchmarks/quality.py: random weights, installed
+
+        _random_ghost_home(work / "ghost")
+        variants += [(label, track, [*GHOST, *extra]) for label, track, extra in GHOST_VARIANTS]
+    for label, track, extra in variants:
+        out = str(work / label.replace(" ", "_").replace("+", "_") / "swap.####.exr")
         _run("render", "--plate", pattern, "--source", str(SOURCE), "--track", str(tracks[track]),
-             "--out", out, *OFFLINE, *extra)  # fmt: skip
+             "--out", out, *extra)  # fmt: skip
         images, mattes = _load(out, frames, view)
         rows.append({"variant": label, **measure(plate, images, mattes, twin - FIRST, detector)})
     return rows
@@ -234,10 +259,12 @@ def main() -> None:
     parser.add_argument("--hold", type=int, default=10, help="clip frame shown twice (10: mid slow move)")
     parser.add_argument("--frames", type=int, default=24, help="plate length (one of them is the held frame)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--ghost", action="store_true", help="also render the ghost swapper (random weights)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ghostswap-temporal-") as tmp:
-        rows = stability_rows(Path(tmp), args.start, args.frames, args.hold, args.clip)
-    print(f"stability ({args.clip.name} frames {args.start}+, {args.frames} frames, {args.hold} held; morph)")
+        rows = stability_rows(Path(tmp), args.start, args.frames, args.hold, args.clip, args.ghost)
+    print(f"stability ({args.clip.name} frames {args.start}+, {args.frames} frames, {args.hold} held; morph"
+          + (", ghost with random weights)" if args.ghost else ")"))
     heads = (
         ("kps jitter", 11),
         ("flicker", 8),
@@ -247,10 +274,10 @@ def main() -> None:
         ("near mean", 10),
         ("(plate)", 8),
     )
-    print(f"{'variant':<10} " + " ".join(f"{h:>{w}}" for h, w in heads))
+    print(f"{'variant':<15} " + " ".join(f"{h:>{w}}" for h, w in heads))
     for r in rows:
         print(
-            f"{r['variant']:<10} {r['kps_jitter']:11.3f} {r['flicker']:8.3f} {r['texture']:10.3f} "
+            f"{r['variant']:<15} {r['kps_jitter']:11.3f} {r['flicker']:8.3f} {r['texture']:10.3f} "
             f"{r['repeat']:11.5f} {r['repeat_plate']:8.5f} {r['near']:10.5f} {r['near_plate']:8.5f}"
         )
     sections = {"cut_linking_rows": cut_linking_rows(), "gap_rows": gap_rows()}

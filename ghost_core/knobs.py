@@ -180,6 +180,19 @@ class ShotSettings:
         help="colour match: `global` matches the skin's mean and spread, `local` its low-frequency field "
         "(follows the shot's light across the face to the matte's edge); see docs/matte.md",
     )
+    detail_match: float | None = knob(
+        None, job="detail.match", kind="float", cli="--detail-match", metavar="AMOUNT", stage="render",
+        nullable=True, minimum=0.0, maximum=1.0,
+        help="bring the swapped face's fine-detail bands to the plate face's energy on the skin, so a "
+        "too-sharp swap is softened to the plate (0 off, 1 full; default: 1 for the morph swapper, 0 for "
+        "ghost; docs/temporal.md)",
+    )
+    detail_max_gain: float = knob(
+        1.0, job="detail.max_gain", kind="float", cli="--detail-max-gain", metavar="GAIN", stage="render",
+        minimum=1.0, maximum=4.0,
+        help="detail match: how far a band softer than the plate's may be raised (1: only attenuate, "
+        "never add detail or noise)",
+    )
     warn_yaw: float = knob(
         45.0, job="pose.warn_yaw", kind="float", cli="--warn-yaw", metavar="DEG", stage="render",
         minimum=0.0, maximum=90.0, host=True, label="warn yaw",

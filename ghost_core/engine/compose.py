@@ -1,8 +1,10 @@
 """One output frame: matte every swapped face from its own landmarks, paste them in linear light.
 
 Each swapped face first takes the plate face's skin colour (`color_match`, on by default;
-`color_mode` global or local, color_local.py); faces are pasted one after another (a later
-track lies over an earlier one where they overlap);
+`color_mode` global or local, color_local.py), then its fine detail is matched to the plate
+face's (`detail_match`, detail_match.py: band energies on the skin, so a too-sharp swap is
+softened); faces are pasted one after another (a later track lies over an earlier one where they
+overlap);
 all work happens inside the union of their crop footprints, never over the whole frame.
 Runs on render's single writer thread, which is the only user of the renderer's landmarker (the
 TFLite face mesh is not thread-safe; the morph swapper keeps its own instance).
@@ -16,6 +18,7 @@ import numpy as np
 
 from ghost_core.color_local import match_colour
 from ghost_core.composite import paste_face
+from ghost_core.detail_match import match_detail
 from ghost_core.engine import boost, mattes
 from ghost_core.faces.align import crop_footprint
 from ghost_core.io.exr import Frame
@@ -43,9 +46,14 @@ def compose_frame(
         crop_matte = face_mask(landmarks, job.task.mask)
         crop_matte = mattes.shape_matte(renderer, job, landmarks, crop_matte, layers, view.shape[0])
         crop = boost.paste_crop(job.crop, swap)  # a boosted face pastes its 512 pixels
+        skin = mattes.skin_weight(renderer, landmarks, crop_matte)
         crop_matte = boost.matte_at(crop_matte, crop.seen.shape[0])
         settings = renderer.settings
         swap = match_colour(settings.color_mode, settings.color_match, swap, crop.seen, crop_matte)
+        if skin is not None:
+            skin = boost.matte_at(skin, crop.seen.shape[0])
+            strength = mattes.detail_strength(renderer)
+            swap = match_detail(swap, crop.seen, skin, strength, settings.detail_max_gain)
         pasted = paste_face(
             work,
             swap,

@@ -46,6 +46,23 @@ def keeps_expression(renderer: Renderer) -> bool:
     return value == "on" or (value == "auto" and renderer.swapper.name == "morph")
 
 
+def detail_strength(renderer: Renderer) -> float:
+    """`detail.match` resolved: not given, it is 1 for morph, whose warped source photo is sharper
+    than a plate's face (docs/temporal.md), and 0 for GHOST, whose generator paints at 256 px and
+    was not measured to gain from it (with random weights it only thins the finest band)."""
+    value = renderer.settings.detail_match
+    if value is not None:
+        return float(value)
+    return 1.0 if renderer.swapper.name == "morph" else 0.0
+
+
+def skin_weight(renderer: Renderer, landmarks: Landmarks, crop_matte: np.ndarray) -> np.ndarray | None:
+    """Where the detail match measures (224 crop): the skin region inside the final matte; None when off."""
+    if detail_strength(renderer) <= 0.0:
+        return None
+    return region_masks(landmarks, crop_matte.shape[0])["skin"] * crop_matte
+
+
 def shape_matte(
     renderer: Renderer, job: Any, landmarks: Landmarks, crop_matte: np.ndarray, layers: FrameLayers, size: int
 ) -> np.ndarray:

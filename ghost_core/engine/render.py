@@ -401,6 +401,7 @@ def _write_one(
         "render_digest": digest,
         "faces": len(faces),
         "keep_expression": "on" if mattes.keeps_expression(renderer) else "off",
+        "detail_match": mattes.detail_strength(renderer),
         **provenance,
     }
     if f is not None:

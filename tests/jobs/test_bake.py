@@ -68,7 +68,9 @@ def test_a_rewritten_plate_frame_is_tracked_and_rendered_again(
     job = _write_job(tmp_path, str(plate_dir / "plate.####.exr"))
     first = _bake(job, capsys, "--frames", "1001-1002")
     assert first["written"] == 2
-    later = Path(first["track_file"]).stat().st_mtime_ns + 10**9
+    # Newer than both the track file and 1002's output, however long the first bake took.
+    written = FramePattern.parse(first["output"]).path(1002).stat().st_mtime_ns
+    later = max(Path(first["track_file"]).stat().st_mtime_ns, written) + 10**9
     os.utime(plate_dir / "plate.1002.exr", ns=(later, later))  # a host wrote this frame again
     second = _bake(job, capsys)
     assert second["tracked"], "a plate frame newer than the track file must re-track"
