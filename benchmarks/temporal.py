@@ -13,9 +13,10 @@ face mesh and `morph` swapper, source ../shared/assets/faces/elon_musk.jpg), in 
                     the defaults before the detail match;
   - filter:         that plus the temporal filter (`--temporal-strength 1`, window 2);
   - filter w4:      the same with window 4;
-  - default:        the engine's defaults (holds, detail match on for morph, filter off);
-  - detail+filter:  defaults plus the temporal filter (window 2);
-  - detail+filt w4: the same with window 4.
+  - detail only:    holds and the detail match, filter off (`--temporal-strength 0`): the
+                    defaults before the filter was turned on for morph;
+  - default:        the engine's defaults (for morph: holds, detail match, filter at window 2);
+  - detail+filt w4: the defaults with window 4.
 With `--ghost` it also renders the `ghost` swapper with deterministic random weights (the real
 ones are never downloaded here) with the detail match at its default (off for ghost) and at 1: the
 only GHOST-path check possible offline, so read it as "what the match does to a generator's
@@ -201,11 +202,11 @@ def measure(plate: list[np.ndarray], out: list[np.ndarray], mattes: list[Any], t
 FILTER_W4 = ["--temporal-strength", "1", "--temporal-window", "4"]
 VARIANTS = (
     ("old", "ghost", ["--temporal-strength", "0", "--temporal-hold", "0", "--detail-match", "0"]),
-    ("no detail", "engine", ["--detail-match", "0"]),
+    ("no detail", "engine", ["--detail-match", "0", "--temporal-strength", "0"]),
     ("filter", "engine", ["--detail-match", "0", "--temporal-strength", "1"]),
     ("filter w4", "engine", ["--detail-match", "0", *FILTER_W4]),
+    ("detail only", "engine", ["--temporal-strength", "0"]),
     ("default", "engine", []),
-    ("detail+filter", "engine", ["--temporal-strength", "1"]),
     ("detail+filt w4", "engine", FILTER_W4),
 )
 GHOST = ["--swapper", "ghost", "--model", "ghost_unet_1block", *OFFLINE[2:]]

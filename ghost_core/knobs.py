@@ -222,11 +222,11 @@ class ShotSettings:
         label="brow lift",
         host_default=1.0, help="eyebrow expansion factor of the matte hull (default: GHOST's)",
     )
-    temporal_strength: float = knob(
-        0.0, job="temporal.strength", kind="float", cli="--temporal-strength", metavar="AMOUNT",
-        stage="render", minimum=0.0, maximum=1.0,
-        help="temporal filter: weight of earlier frames where the plate is still (0 off, the default; "
-        "docs/temporal.md)",
+    temporal_strength: float | None = knob(
+        None, job="temporal.strength", kind="float", cli="--temporal-strength", metavar="AMOUNT",
+        stage="render", nullable=True, minimum=0.0, maximum=1.0,
+        help="temporal filter: weight of earlier frames where the plate is still (0 off; default: 1 for "
+        "the morph swapper, 0 for ghost; docs/temporal.md)",
     )
     temporal_window: int = knob(
         2, job="temporal.window", kind="int", cli="--temporal-window", metavar="N", stage="render",

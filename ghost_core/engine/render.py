@@ -349,7 +349,7 @@ def _stabiliser(renderer: Renderer, src: FramePattern, tally: _Tally) -> Stabili
     def swappable(task: FaceTask) -> bool:
         return judge(task.kps, renderer.settings.warn_yaw, renderer.settings.max_yaw).verdict != "skip"
 
-    settings = TemporalSettings.of(renderer.settings)
+    settings = TemporalSettings.of(renderer.settings, renderer.swapper.name)
     return Stabiliser(renderer.plan, src.path, renderer.colours, swap, settings, swappable)
 
 

@@ -59,13 +59,24 @@ class TemporalSettings:
         return self.filtering or self.hold > 0
 
     @classmethod
-    def of(cls, settings: Any) -> TemporalSettings:
+    def of(cls, settings: Any, swapper: str) -> TemporalSettings:
+        """The knobs of `settings`, `temporal.strength` resolved for the swapper named `swapper`."""
         return cls(
-            settings.temporal_strength,
+            default_strength(swapper) if settings.temporal_strength is None else settings.temporal_strength,
             settings.temporal_window,
             settings.temporal_motion,
             settings.temporal_hold,
         )
+
+
+def default_strength(swapper: str) -> float:
+    """`temporal.strength` when not given: 1 for morph, 0 for GHOST.
+
+    With morph (and its detail match) the filter brings the motion-compensated flicker to the
+    plate's own on both held-out clips (docs/temporal.md) without smearing; GHOST's generator
+    could only be measured with random weights here, so its default stays the unfiltered swap.
+    """
+    return 1.0 if swapper == "morph" else 0.0
 
 
 def lookback(window: int) -> int:

@@ -107,3 +107,18 @@ def test_strength_zero_changes_nothing() -> None:
     off = TemporalSettings(strength=0.0, window=2, motion=0.02, hold=0.0)
     older = [(crop, np.clip(swap + 0.1, 0, 1))]
     np.testing.assert_allclose(blend(crop, swap, older, off), swap, atol=1e-6)
+
+
+def test_the_filter_is_on_by_default_for_morph_only() -> None:
+    from types import SimpleNamespace
+
+    def knobs(strength: float | None) -> SimpleNamespace:
+        return SimpleNamespace(
+            temporal_strength=strength, temporal_window=2, temporal_motion=0.02, temporal_hold=0.0
+        )
+
+    assert TemporalSettings.of(knobs(None), "morph").filtering
+    assert TemporalSettings.of(knobs(None), "morph").strength == 1.0
+    assert not TemporalSettings.of(knobs(None), "ghost").filtering
+    assert not TemporalSettings.of(knobs(0.0), "morph").filtering, "an explicit 0 turns it off"
+    assert TemporalSettings.of(knobs(0.5), "ghost").strength == 0.5
