@@ -41,6 +41,7 @@ BLUR_SIGMA = 1.5  # crop px: alignment jitter and grain are not occluders
 EDGE_BLUR_SIGMA = 0.7  # crop px: a static occluder's edge is found on the frame's own, barely blurred pixels
 PLACEMENT_SLACK = 2  # crop px a face may sit off the median face before its own edges read as covered
 MARGIN = 0.06  # Oklab distance a pixel must exceed beyond its own variation (~5 dE)
+SPREAD_CAP = 0.025  # Oklab: a found occluder grows into pixels that vary by themselves up to this much
 SPREAD_GAIN = 4.0  # how many of its typical distances from the median a pixel may wander
 MAX_HOLE = 250  # crop px: enclosed gaps in an occluder smaller than this are part of it
 MIN_AREA = 120  # crop px: smaller specks are noise, not occluders
@@ -315,8 +316,11 @@ def _covered(appearance: Appearance, lab: np.ndarray, sharp: np.ndarray) -> tupl
     limit = MARGIN + SPREAD_GAIN * appearance.spread
     distance = _distances(lab, appearance.median, appearance.region, PLACEMENT_SLACK)
     coarse = clean(distance > limit, appearance.region)
-    if coarse.any():  # followed into weaker differences connected to it (a hand's skin-toned parts)
-        weak = (distance > HOLD_FRACTION * limit) & appearance.region
+    # followed into weaker differences connected to it (a hand's skin-toned parts), also where
+    # the face varies a lot by itself (a thumb over the moving jaw line)
+    weak_limit = HOLD_FRACTION * (MARGIN + SPREAD_GAIN * np.minimum(appearance.spread, SPREAD_CAP))
+    if coarse.any():
+        weak = (distance > weak_limit) & appearance.region
         coarse = clean(_touching(weak, coarse) | coarse, appearance.region)
     moving = coarse
     if coarse.any():  # the blur spreads an occluder past its edge: find the edge on sharp pixels

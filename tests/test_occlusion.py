@@ -125,6 +125,30 @@ def test_small_holes_in_an_occluder_are_filled_large_ones_kept() -> None:
     assert not found[160, 110]
 
 
+def test_an_occluder_grows_over_pixels_that_vary_by_themselves() -> None:
+    """A hand's thumb over the jaw line: the jaw moves in the shot, so its pixels vary a lot by
+    themselves; the thumb, close to skin in colour, is taken because it joins the clear palm."""
+    from ghost_core.occlusion import Appearance, SkinModel, _covered
+
+    size = 224
+    median = np.zeros((size, size, 3), np.float32)
+    median[..., 0] = 0.6
+    spread = np.full((size, size), 0.005, np.float32)
+    spread[:, 140:170] = 0.1  # the moving jaw line
+    none = np.zeros((size, size), bool)
+    skin = SkinModel(np.ones((size, size), np.float32), np.zeros(3), np.ones(3))
+    appearance = Appearance(np.zeros((5, 2), np.float32), median, median, spread, ~none, none, none, skin, 5)
+    frame = median.copy()
+    frame[80:140, 60:120, 0] += 0.4  # the palm, far from the face
+    frame[95:125, 120:200, 0] += 0.1  # the thumb: a little lighter than the skin it covers
+    moving, _ = _covered(appearance, frame, frame)
+    assert moving[85:135, 65:115].all(), "the palm is found"
+    assert moving[102:118, 145:165].all(), "the thumb over the varying pixels joins it"
+    alone = median.copy()
+    alone[100:115, 140:170, 0] += 0.1  # the same change on the jaw line with no palm: its own motion
+    assert not _covered(appearance, alone, alone)[0].any()
+
+
 def test_regions_lie_where_the_features_are(mesh: FaceMeshLandmarker) -> None:
     marks = mesh.landmarks(_face()[None])[0]
     regions = region_masks(marks)
