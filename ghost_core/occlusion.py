@@ -137,8 +137,7 @@ class Appearance:
     sharp_median: np.ndarray  # the same, of samples barely blurred (EDGE_BLUR_SIGMA): occluder edges
     spread: np.ndarray  # 224×224 median distance of the samples to it (the pixel's own variation)
     region: np.ndarray  # 224×224 bool: where a face pixel can be (generous hull of the median face)
-    static: np.ndarray  # 224×224 bool: non-skin occluders on the median face itself
-    static_zone: np.ndarray  # 224×224 bool: around them, where a frame finds their edge itself
+    static_zone: np.ndarray  # 224×224 bool: around the median face's non-skin occluders (frames refine them)
     skin: SkinModel  # the median face's skin, that static occluders are told from
     samples: int
 
@@ -293,8 +292,8 @@ def build_appearance(crops: Sequence[np.ndarray], marks: Sequence[Landmarks]) ->
     distances = np.stack([_distances(lab, median, region) for lab in labs])
     spread = np.median(distances, axis=0).astype(np.float32)
     skin = skin_model(median, reference)
-    static, zone = static_occluders(median, reference, region, skin)
-    return Appearance(shape, median, sharp_median, spread, region, static, zone, skin, len(crops))
+    _, zone = static_occluders(median, reference, region, skin)
+    return Appearance(shape, median, sharp_median, spread, region, zone, skin, len(crops))
 
 
 def _warp(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:

@@ -137,7 +137,7 @@ def test_an_occluder_grows_over_pixels_that_vary_by_themselves() -> None:
     spread[:, 140:170] = 0.1  # the moving jaw line
     none = np.zeros((size, size), bool)
     skin = SkinModel(np.ones((size, size), np.float32), np.zeros(3), np.ones(3))
-    appearance = Appearance(np.zeros((5, 2), np.float32), median, median, spread, ~none, none, none, skin, 5)
+    appearance = Appearance(np.zeros((5, 2), np.float32), median, median, spread, ~none, none, skin, 5)
     frame = median.copy()
     frame[80:140, 60:120, 0] += 0.4  # the palm, far from the face
     frame[95:125, 120:200, 0] += 0.1  # the thumb: a little lighter than the skin it covers
