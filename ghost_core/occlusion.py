@@ -93,8 +93,8 @@ def _distances(lab: np.ndarray, median: np.ndarray, region: np.ndarray, reach: i
     return best
 
 
-def clean(mask: np.ndarray, region: np.ndarray, grow: int = 0) -> np.ndarray:
-    """Binary occluder: specks opened away, holes closed, components under MIN_AREA dropped, grown."""
+def clean(mask: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """Binary occluder: specks opened away, holes closed, components under MIN_AREA dropped."""
     binary = (mask & region).astype(np.uint8)
     binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, _ellipse(3))
     binary = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, _ellipse(5))
@@ -109,8 +109,6 @@ def clean(mask: np.ndarray, region: np.ndarray, grow: int = 0) -> np.ndarray:
     hole = stats[:, cv2.CC_STAT_AREA] < MAX_HOLE
     hole[border] = False
     binary = np.maximum(binary, hole[labels].astype(np.uint8))
-    if grow > 0 and binary.any():
-        binary = cv2.dilate(binary, _ellipse(2 * grow + 1))
     return binary.astype(bool)
 
 
@@ -159,9 +157,7 @@ def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 
 def _to_reference(image: np.ndarray, marks: Landmarks, shape: np.ndarray) -> np.ndarray:
-    size = image.shape[1], image.shape[0]
-    matrix = similarity(marks.points, shape)
-    return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return _warp(image, similarity(marks.points, shape))
 
 
 @dataclass(frozen=True)
@@ -266,12 +262,8 @@ def static_occluders(
         return seed, seed
     eyes_mouth = natural_features(regions, brows=False)
     brows = cv2.dilate(regions["brows"], _ellipse(FEATURE_GROW["brows"])) > 0
-    reachable = ((z > SKIN_Z) & inside & brows & ~eyes_mouth).astype(np.uint8)
-    count, labels = cv2.connectedComponents(reachable | seed.astype(np.uint8), connectivity=8)
-    touched = np.zeros(count, bool)
-    touched[np.unique(labels[seed])] = True
-    touched[0] = False
-    found = clean(touched[labels] | seed, region)
+    reachable = (z > SKIN_Z) & inside & brows & ~eyes_mouth
+    found = clean(_touching(reachable, seed) | seed, region)
     zone = cv2.dilate(found.astype(np.uint8), _ellipse(2 * STATIC_REACH + 1)) > 0
     return found, zone & inside & ~eyes_mouth & region
 
