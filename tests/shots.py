@@ -10,6 +10,8 @@ import OpenImageIO as oiio
 import pytest
 
 from ghost_core.color import ColorPath, load_config, model_colorspace
+from ghost_core.io.exr import Frame, read_frame
+from ghost_core.io.sequence import FramePattern
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -81,3 +83,14 @@ def dance_plate(tmp_path_factory: pytest.TempPathFactory) -> str:
 def short_plate(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The first 4 frames of the dance shot (1001-1004): enough for job, host and farm round trips."""
     return write_dance_plate(tmp_path_factory.mktemp("short"), count=4)
+
+
+def frame(pattern: str, f: int) -> Frame:
+    """Frame `f` of the sequence `pattern` (e.g. an output `swap.####.exr`)."""
+    return read_frame(FramePattern.parse(pattern).path(f))
+
+
+def bits(frame: Frame, name: str) -> np.ndarray:
+    """Channel `name` as its raw bit pattern, for bit-exact comparisons."""
+    plane = frame.plane(name)
+    return plane.view(np.uint16 if plane.dtype == np.float16 else np.uint32)

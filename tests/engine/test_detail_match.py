@@ -20,9 +20,9 @@ import pytest
 from ghost_core import cli
 from ghost_core.detail_match import SKIN_WEIGHT, band_energies, match_detail
 from ghost_core.engine import compose, mattes
-from ghost_core.io.exr import Frame, read_frame
-from ghost_core.io.sequence import FramePattern
+from ghost_core.io.exr import Frame
 from tests.engine.conftest import ASSETS, colour_path, video_frames, write_plate_frame
+from tests.shots import bits, frame
 
 SOURCE = str(ASSETS / "faces" / "elon_musk.jpg")
 OFFLINE = ["--swapper", "morph", "--detector", "retinaface", "--landmarker", "mesh", "-q"]
@@ -129,15 +129,6 @@ def render(shot: dict[str, Any], name: str, *extra: str) -> str:
     argv = ["render", "--plate", shot["plate"], "--source", SOURCE, "--track", shot["track"], "--out", out]
     assert cli.main([*argv, *OFFLINE, *extra]) == 0
     return out
-
-
-def frame(pattern: str, f: int) -> Frame:
-    return read_frame(FramePattern.parse(pattern).path(f))
-
-
-def bits(frame: Frame, name: str) -> np.ndarray:
-    plane = frame.plane(name)
-    return plane.view(np.uint16 if plane.dtype == np.float16 else np.uint32)
 
 
 def rgb(frame: Frame) -> np.ndarray:

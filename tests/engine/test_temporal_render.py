@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 
 from ghost_core import cli
-from ghost_core.io.exr import Frame, read_frame
-from ghost_core.io.sequence import FramePattern
 from tests.engine.conftest import ASSETS, colour_path, video_frames, write_plate_frame
+from tests.shots import bits, frame
 
 SOURCE = str(ASSETS / "faces" / "elon_musk.jpg")
 OFFLINE = ["--swapper", "morph", "--detector", "retinaface", "--landmarker", "mesh", "-q"]
@@ -45,15 +44,6 @@ def render(shot: dict[str, str], out: str, *extra: str) -> str:
     argv = ["render", "--plate", shot["plate"], "--source", SOURCE, "--track", shot["track"], "--out", out]
     assert cli.main([*argv, *OFFLINE, *extra]) == 0
     return out
-
-
-def frame(pattern: str, f: int) -> Frame:
-    return read_frame(FramePattern.parse(pattern).path(f))
-
-
-def bits(frame: Frame, name: str) -> np.ndarray:
-    plane = frame.plane(name)
-    return plane.view(np.uint16 if plane.dtype == np.float16 else np.uint32)
 
 
 def test_every_frame_is_swapped(shot: dict[str, str]) -> None:
