@@ -50,10 +50,13 @@ REFINE_MIN_POINTS = 12  # fewer free landmarks than this: the placement by all o
 GUARD = 2  # crop px the final matte stays off a found occluder, so resampling to the plate keeps it exact
 HOLD_FRACTION = 0.5  # of the occluder limit: weaker differences connected to a found occluder join it
 MOVING_REACH = 4  # crop px around a moving occluder found on blurred pixels where its sharp edge is sought
-EDGE_SIGMA = 2.0
+EDGE_SIGMA = 2.0  # crop px: the final matte's feather off a found occluder (outside its guard)
+LAYER_SIGMA = 0.6  # crop px: the occlusion layer's own feather (its 0.5 contour stays on the edge)
 LIGHT_SIGMA = 12.0  # crop px: the reach of the skin's local light (shading is wider, rims are thinner)
 SKIN_Z = 5.0  # robust z-score beyond which a median-face pixel is not the crop's skin
 FRAME_Z = 4.0  # the score a frame's own pixel needs, near a static occluder, to be part of it
+CORE_Z = 8.0  # skin score of a static occluder's own pixels, that its local colour is taken from
+CORE_SIGMA = 3.0  # crop px: the reach of an occluder's local colour
 STATIC_REACH = 4  # crop px around a static occluder where each frame finds its exact edge
 REGION = MaskParams(erode=-40, sigma_x=0.0, sigma_y=0.0, brow_factor=2.7)  # the matte's reach, unfeathered
 FEATURE_GROW = {"eyes": 7, "brows": 5, "mouth": 9, "nose": 7}  # crop px (ellipse sizes) past each outline
@@ -77,10 +80,9 @@ def _distances(lab: np.ndarray, median: np.ndarray, region: np.ndarray, reach: i
     a face placed a pixel or two off (landmark error) does not show its own brow and hair edges
     as occluders, while an occluder, far from everything the face has around it, still shows.
     """
-    residual = lab - median
-    shift = np.median(residual[region], axis=0) if region.any() else np.zeros(3, np.float32)
+    shift = _shift(lab, median, region)
     if reach <= 0:
-        return np.linalg.norm(residual - shift, axis=-1)
+        return np.linalg.norm(lab - median - shift, axis=-1)
     height, width = median.shape[:2]
     padded = cv2.copyMakeBorder(median + shift, reach, reach, reach, reach, cv2.BORDER_REPLICATE)
     best = np.full((height, width), np.inf, np.float32)
@@ -91,6 +93,31 @@ def _distances(lab: np.ndarray, median: np.ndarray, region: np.ndarray, reach: i
             moved = padded[reach + dy : reach + dy + height, reach + dx : reach + dx + width]
             np.minimum(best, np.linalg.norm(lab - moved, axis=-1), out=best)
     return best
+
+
+def _shift(lab: np.ndarray, median: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """The frame's global Oklab shift from the median inside `region` (its light, not an occluder)."""
+    return np.median((lab - median)[region], axis=0) if region.any() else np.zeros(3, np.float32)
+
+
+def _local_mean(lab: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray:
+    """Mean colour of the `where` pixels near each pixel (Gaussian weights); their mean where none are."""
+    weight = where.astype(np.float32)
+    num = cv2.GaussianBlur(lab * weight[..., None], (0, 0), sigma)
+    den = cv2.GaussianBlur(weight, (0, 0), sigma)[..., None]
+    fallback = lab[where].mean(axis=0) if where.any() else lab.reshape(-1, 3).mean(axis=0)
+    return np.where(den > 1e-3, num / np.maximum(den, 1e-3), fallback).astype(np.float32)
+
+
+def nearer_occluder(lab: np.ndarray, face: np.ndarray, core: np.ndarray) -> np.ndarray:
+    """Pixels of `lab` closer to the occluder's local colour (from its `core` pixels) than to `face`.
+
+    An edge pixel mixes the occluder and the face behind it; taking it where the occluder
+    dominates puts the found edge halfway, where the plate's own edge is, while a fixed
+    threshold on the distance from the face would take every pixel the occluder tints.
+    """
+    occluder = _local_mean(lab, core, CORE_SIGMA)
+    return np.linalg.norm(lab - occluder, axis=-1) < np.linalg.norm(lab - face, axis=-1)
 
 
 def clean(mask: np.ndarray, region: np.ndarray) -> np.ndarray:
@@ -112,12 +139,16 @@ def clean(mask: np.ndarray, region: np.ndarray) -> np.ndarray:
     return binary.astype(bool)
 
 
-def soften(binary: np.ndarray) -> np.ndarray:
-    """Soft occlusion matte: a short float feather outside the occluder, exactly 1.0 on it."""
+def soften(binary: np.ndarray, sigma: float = LAYER_SIGMA) -> np.ndarray:
+    """Soft occlusion matte: exactly 1.0 on the occluder, a float feather of `sigma` crop px outside.
+
+    The layer's feather is short, so its half-value contour stays on the occluder's edge after
+    the paste resamples it to the plate (a wide one would push that contour out by a pixel).
+    """
     hard = binary.astype(np.float32)
     if not binary.any():
         return hard
-    soft = cv2.GaussianBlur(hard, (0, 0), EDGE_SIGMA)
+    soft = cv2.GaussianBlur(hard, (0, 0), sigma)
     return np.clip(np.maximum(soft, hard), 0.0, 1.0)
 
 
@@ -316,11 +347,20 @@ def _covered(appearance: Appearance, lab: np.ndarray, sharp: np.ndarray) -> tupl
     moving = coarse
     if coarse.any():  # the blur spreads an occluder past its edge: find the edge on sharp pixels
         zone = cv2.dilate(coarse.astype(np.uint8), _ellipse(2 * MOVING_REACH + 1)) > 0
-        edge = zone & (_distances(sharp, appearance.sharp_median, appearance.region) > limit)
+        face = appearance.sharp_median + _shift(sharp, appearance.sharp_median, appearance.region)
+        edge = zone & (np.linalg.norm(sharp - face, axis=-1) > limit)
+        core = cv2.erode(coarse.astype(np.uint8), _ellipse(5)) > 0
+        edge &= nearer_occluder(sharp, face, core if core.any() else coarse)
         inner = cv2.erode(coarse.astype(np.uint8), _ellipse(2 * MOVING_REACH + 1)) > 0
         moving = clean(inner | edge, appearance.region)
-    static = clean(appearance.static_zone & (skin_score(sharp, appearance.skin) > FRAME_Z), appearance.region)
-    return moving, static
+    score = skin_score(sharp, appearance.skin)
+    static = appearance.static_zone & (score > FRAME_Z)
+    if static.any():
+        skin = (appearance.skin.weight > 0.5) & (score < FRAME_Z) & ~appearance.static_zone
+        core = static & (score > CORE_Z)
+        face = _local_mean(sharp, skin, LIGHT_SIGMA / 2)
+        static &= nearer_occluder(sharp, face, core if core.any() else static)
+    return moving, clean(static, appearance.region)
 
 
 def refine(appearance: Appearance, marks: Landmarks, matrix: np.ndarray, occluded: np.ndarray) -> np.ndarray:
@@ -364,12 +404,14 @@ def estimate(appearance: Appearance, seen: np.ndarray, marks: Landmarks) -> np.n
 
 
 def guarded(occlusion: np.ndarray) -> np.ndarray:
-    """`occlusion` grown by GUARD crop px: what the final matte takes out.
+    """What the final matte takes out: the occluder (where `occlusion` is 1) grown by GUARD crop px,
+    with a wider feather (EDGE_SIGMA) outside.
 
     The layer shows the occluder where it is; the matte, resampled from the crop to the plate
     with a linear filter, would bleed one plate pixel onto it, so it keeps a guard band off it.
     """
-    return cv2.dilate(occlusion, _ellipse(2 * GUARD + 1)) if GUARD > 0 else occlusion
+    wide = soften(occlusion >= 1.0, EDGE_SIGMA)
+    return cv2.dilate(wide, _ellipse(2 * GUARD + 1)) if GUARD > 0 else wide
 
 
 def with_parser(occlusion: np.ndarray | None, seen: np.ndarray, hull: np.ndarray) -> np.ndarray | None:

@@ -14,7 +14,7 @@ from ghost_core.faces.align import Alignment
 from ghost_core.faces.landmarks import FaceMeshLandmarker
 from ghost_core.faces.regions import region_masks
 from ghost_core.faces.types import Landmarks
-from ghost_core.occlusion import build_appearance, clean, estimate, guarded, similarity
+from ghost_core.occlusion import build_appearance, clean, estimate, guarded, nearer_occluder, similarity
 from tests.shots import ASSETS
 
 
@@ -103,6 +103,40 @@ def test_glasses_worn_all_shot_are_found_with_their_bridge(mesh: FaceMeshLandmar
     bare = build_appearance([face] * 3, mesh.landmarks(np.stack([face] * 3)))
     clean = estimate(bare, face, mesh.landmarks(face[None])[0]) > 0.5
     assert clean.mean() < 0.01, "no glasses, nothing found"
+
+
+def _tinted(face: np.ndarray, mask: np.ndarray, colour: tuple[float, float, float]) -> np.ndarray:
+    """`face` under an occluder with a soft edge (as lenses and resampling leave it), 0.5 on its outline."""
+    alpha = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 2.0)[..., None]
+    return face * (1.0 - alpha) + np.float32(colour) * alpha
+
+
+def test_a_soft_edge_is_found_where_the_occluder_dominates(mesh: FaceMeshLandmarker) -> None:
+    face = _face()
+    shots = [
+        _shifted(face, dx, dy, g)
+        for dx, dy, g in [(0, 0, 1), (2, -1, 0.95), (-2, 1, 1.05), (1, 2, 1), (-1, -2, 0.9)]
+    ]
+    truth = np.zeros((224, 224), np.uint8)
+    cv2.circle(truth, (150, 150), 22, 1, -1)
+    shots[3] = _tinted(shots[3], truth > 0, (0.1, 0.1, 0.1))
+    marks = mesh.landmarks(np.stack(shots))
+    found = estimate(build_appearance(shots, marks), shots[3], marks[3]) > 0.5
+    truth = truth > 0
+    # a threshold on the distance from the face takes the pixels the occluder tints past its
+    # edge (area ratio 1.018 here); halfway, the area is the occluder's own (0.988)
+    assert 0.95 < found.sum() / truth.sum() < 1.012, (found.sum(), truth.sum())
+    assert (found & truth).sum() / (found | truth).sum() > 0.93
+
+
+def test_an_edge_pixel_goes_to_the_colour_it_is_nearer() -> None:
+    face, dark = np.float32([0.7, 0.02, 0.03]), np.float32([0.2, 0.0, 0.0])
+    mix = np.r_[np.linspace(0.0, 1.0, 20), 1, 1, 1].astype(np.float32)  # occluder share along a row
+    lab = np.tile((face * (1 - mix[:, None]) + dark * mix[:, None])[None], (8, 1, 1))
+    core = np.zeros(lab.shape[:2], bool)
+    core[:, -3:] = True  # the occluder's own pixels
+    taken = nearer_occluder(lab, np.broadcast_to(face, lab.shape), core)
+    assert taken.all(axis=0).tolist() == (mix > 0.5).tolist()
 
 
 def test_a_face_placed_two_pixels_off_shows_no_occluder(mesh: FaceMeshLandmarker) -> None:
