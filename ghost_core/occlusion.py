@@ -49,6 +49,9 @@ REFINE_MARGIN = 12  # crop px around a moving occluder whose landmarks are not t
 REFINE_MIN_POINTS = 12  # fewer free landmarks than this: the placement by all of them stands
 GUARD = 2  # crop px the final matte stays off a found occluder, so resampling to the plate keeps it exact
 HOLD_FRACTION = 0.5  # of the occluder limit: weaker differences connected to a found occluder join it
+GROW_REACH = 8  # crop px past a found moving occluder where its faint parts are sought
+GROW_MIN_AREA = 600  # crop px: only found objects this large grow (a misplaced jaw edge is smaller)
+GROW_FLOOR = 0.02  # Oklab: a faint part must differ from the face by this much (noise stays face)
 MOVING_REACH = 4  # crop px around a moving occluder found on blurred pixels where its sharp edge is sought
 EDGE_SIGMA = 2.0  # crop px: the final matte's feather off a found occluder (outside its guard)
 LAYER_SIGMA = 0.6  # crop px: the occlusion layer's own feather (its 0.5 contour stays on the edge)
@@ -109,15 +112,16 @@ def _local_mean(lab: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray:
     return np.where(den > 1e-3, num / np.maximum(den, 1e-3), fallback).astype(np.float32)
 
 
-def nearer_occluder(lab: np.ndarray, face: np.ndarray, core: np.ndarray) -> np.ndarray:
-    """Pixels of `lab` closer to the occluder's local colour (from its `core` pixels) than to `face`.
+def nearer_occluder(lab: np.ndarray, face_distance: np.ndarray, core: np.ndarray) -> np.ndarray:
+    """Pixels of `lab` closer to the occluder's local colour (from its `core` pixels) than the
+    `face_distance` they lie from the face.
 
     An edge pixel mixes the occluder and the face behind it; taking it where the occluder
     dominates puts the found edge halfway, where the plate's own edge is, while a fixed
     threshold on the distance from the face would take every pixel the occluder tints.
     """
     occluder = _local_mean(lab, core, CORE_SIGMA)
-    return np.linalg.norm(lab - occluder, axis=-1) < np.linalg.norm(lab - face, axis=-1)
+    return np.linalg.norm(lab - occluder, axis=-1) < face_distance
 
 
 def clean(mask: np.ndarray, region: np.ndarray) -> np.ndarray:
@@ -333,6 +337,14 @@ def _touching(candidates: np.ndarray, seed: np.ndarray) -> np.ndarray:
     return hit[labels]
 
 
+def _large(mask: np.ndarray) -> np.ndarray:
+    """The connected parts of `mask` of GROW_MIN_AREA px or more: found objects, not misplaced edges."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= GROW_MIN_AREA
+    keep[0] = False
+    return keep[labels]
+
+
 def _covered(appearance: Appearance, lab: np.ndarray, sharp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(moving, static) occluders of one frame already in the reference frame (binary, cleaned)."""
     limit = MARGIN + SPREAD_GAIN * appearance.spread
@@ -347,18 +359,25 @@ def _covered(appearance: Appearance, lab: np.ndarray, sharp: np.ndarray) -> tupl
     moving = coarse
     if coarse.any():  # the blur spreads an occluder past its edge: find the edge on sharp pixels
         zone = cv2.dilate(coarse.astype(np.uint8), _ellipse(2 * MOVING_REACH + 1)) > 0
-        face = appearance.sharp_median + _shift(sharp, appearance.sharp_median, appearance.region)
-        edge = zone & (np.linalg.norm(sharp - face, axis=-1) > limit)
+        face = _distances(sharp, appearance.sharp_median, appearance.region)
+        edge = zone & (face > limit)
         core = cv2.erode(coarse.astype(np.uint8), _ellipse(5)) > 0
         edge &= nearer_occluder(sharp, face, core if core.any() else coarse)
         inner = cv2.erode(coarse.astype(np.uint8), _ellipse(2 * MOVING_REACH + 1)) > 0
         moving = clean(inner | edge, appearance.region)
+        if moving.any():  # faint parts of it (a skin-toned fingertip) that look like it more than the face
+            reach = cv2.dilate(moving.astype(np.uint8), _ellipse(2 * GROW_REACH + 1)) > 0
+            slack = _distances(sharp, appearance.sharp_median, appearance.region, PLACEMENT_SLACK)
+            faint = reach & appearance.region & (slack > GROW_FLOOR)
+            core = cv2.erode(moving.astype(np.uint8), _ellipse(3)) > 0
+            faint &= nearer_occluder(sharp, slack, core if core.any() else moving)
+            moving = clean(_touching(faint, _large(moving)) | moving, appearance.region)
     score = skin_score(sharp, appearance.skin)
     static = appearance.static_zone & (score > FRAME_Z)
     if static.any():
         skin = (appearance.skin.weight > 0.5) & (score < FRAME_Z) & ~appearance.static_zone
         core = static & (score > CORE_Z)
-        face = _local_mean(sharp, skin, LIGHT_SIGMA / 2)
+        face = np.linalg.norm(sharp - _local_mean(sharp, skin, LIGHT_SIGMA / 2), axis=-1)
         static &= nearer_occluder(sharp, face, core if core.any() else static)
     return moving, clean(static, appearance.region)
 

@@ -129,13 +129,37 @@ def test_a_soft_edge_is_found_where_the_occluder_dominates(mesh: FaceMeshLandmar
     assert (found & truth).sum() / (found | truth).sum() > 0.93
 
 
+def test_a_skin_toned_occluder_is_followed_from_where_it_shows_into_where_it_barely_does(
+    mesh: FaceMeshLandmarker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    face = _face()
+    shots = [
+        _shifted(face, dx, dy, g)
+        for dx, dy, g in [(0, 0, 1), (2, -1, 0.95), (-2, 1, 1.05), (1, 2, 1), (-1, -2, 0.9)]
+    ]
+    truth = np.zeros((224, 224), bool)
+    truth[120:200, 20:90] = True  # over the cheek (it barely shows) and down past the jaw (it shows)
+    shots[3][truth] = face[120:135, 50:65].reshape(-1, 3).mean(0) * 1.08  # the cheek's colour, lighter
+    marks = mesh.landmarks(np.stack(shots))
+    appearance = build_appearance(shots, marks)
+
+    def found() -> np.ndarray:
+        return (estimate(appearance, shots[3], marks[3]) > 0.5) & appearance.region
+
+    grown = found()
+    monkeypatch.setattr("ghost_core.occlusion.GROW_MIN_AREA", 10**9)  # nothing grows
+    alone = found()
+    assert (grown & truth).sum() > 1.15 * (alone & truth).sum(), [(m & truth).sum() for m in (grown, alone)]
+    assert (grown & ~truth).sum() < 0.05 * grown.sum(), "it grows into the occluder, not the face"
+
+
 def test_an_edge_pixel_goes_to_the_colour_it_is_nearer() -> None:
     face, dark = np.float32([0.7, 0.02, 0.03]), np.float32([0.2, 0.0, 0.0])
     mix = np.r_[np.linspace(0.0, 1.0, 20), 1, 1, 1].astype(np.float32)  # occluder share along a row
     lab = np.tile((face * (1 - mix[:, None]) + dark * mix[:, None])[None], (8, 1, 1))
     core = np.zeros(lab.shape[:2], bool)
     core[:, -3:] = True  # the occluder's own pixels
-    taken = nearer_occluder(lab, np.broadcast_to(face, lab.shape), core)
+    taken = nearer_occluder(lab, np.linalg.norm(lab - face, axis=-1), core)
     assert taken.all(axis=0).tolist() == (mix > 0.5).tolist()
 
 
