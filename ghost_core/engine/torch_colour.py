@@ -9,8 +9,9 @@ GPU those conversions would cost a round trip per face, so each direction is reb
   the result is OCIO's up to float rounding (NaN and Inf behave as on the CPU too);
 - otherwise (log plates: LogCamera, Lut1D, ...) the CPU processor baked once per shot into a
   1D shaper and a LUT_SIZE³ 3D LUT, applied with trilinear interpolation (`grid_sample`).
-  Forward: over the plate-space range of the probe (model space −0.1..6 mapped back), asinh
-  spaced when that range is wide (linear plates), inputs outside it clamped to it; a pixel with
+  Forward: over the plate-space range of the probe (model space −0.1..12 mapped back: linear
+  to ~340), asinh spaced when that range is wide (linear plates), inputs outside it clamped to
+  it; a pixel with
   a NaN channel gives 0. Inverse: the model space's 0..1 cube, inputs clamped to it (crops are
   0..1 by construction). Far less exact than the other two (see `error`), and only met for
   chains with channel-mixing transforms beyond matrices (e.g. FixedFunction, Lut3D).
@@ -287,7 +288,7 @@ def _probe_model() -> np.ndarray:
     has (a log plate's code values, a linear plate's −0.1..64), never values a camera cannot make.
     """
     rng = np.random.default_rng(17)
-    grey = np.repeat(np.linspace(-0.1, 6.0, 1024)[:, None], 3, 1)
+    grey = np.repeat(np.concatenate([np.linspace(-0.1, 6.0, 1024), [8.0, 10.0, 12.0]])[:, None], 3, 1)
     cube = rng.uniform(0.0, 1.0, (4096, 3))
     wide = rng.uniform(-0.1, 1.5, (2048, 3))
     bright = rng.uniform(0.0, 1.0, (1024, 3)) * rng.uniform(1.0, 6.0, (1024, 1))
@@ -314,9 +315,11 @@ class _Direction:
     """One direction of a ColorPath on the device, with its max abs error from OCIO on a probe set.
 
     `kind`: "analytic" (formulas), "curves" (formulas and sampled per-channel curves) or "lut": the
-    channel-mixing part OCIO has no formula for here (from its first to its last such transform)
+    channel-mixing part of the chain (from its first to its last transform without a formula here)
     baked into a 3D LUT, with the per-channel ops before it as its shaper and those after it
-    applied exactly (so an sRGB encode at the end is not interpolated).
+    applied exactly (so an sRGB encode at the end is not interpolated). Tried in that order: the
+    first within its tolerance is kept (a chain that misses it, e.g. a misread transform, has its
+    matrices baked next, then the whole chain), else the closest, with a warning.
     """
 
     def __init__(
@@ -332,35 +335,53 @@ class _Direction:
     ) -> None:
         import torch
 
-        expected = post(np.asarray(apply_cpu(probe), np.float32))
-        probe_t = torch.from_numpy(probe).to(device)
-        steps = chain_steps(processor, config, bake_matrices=force_lut)
-        self.before: list[Op] = [step.op for step in steps if step.op is not None]
-        self.after: list[Op] = []
-        self.lut: Lut3D | None = None
-        if len(self.before) == len(steps):
+        self.config, self.device, self.lut_size, self.post = config, device, lut_size, post
+        self.expected = post(np.asarray(apply_cpu(probe), np.float32))
+        self.probe = torch.from_numpy(probe).to(device)
+        steps = chain_steps(processor, config)
+        candidates: list[tuple[list[Step], float]] = []
+        if not force_lut and all(step.op is not None for step in steps):
             sampled = any(step.sampled for step in steps)
-            self.kind = "curves" if sampled else "analytic"
-            self.error = self._error(probe_t, expected, post)
-            if self.error <= (CURVE_TOLERANCE if sampled else ANALYTIC_TOLERANCE):
+            candidates.append((steps, CURVE_TOLERANCE if sampled else ANALYTIC_TOLERANCE))
+        candidates.append((chain_steps(processor, config, bake_matrices=True), CURVE_TOLERANCE))
+        candidates.append(([Step(step.transform, None) for step in steps], CURVE_TOLERANCE))
+        best: tuple[float, tuple[Any, ...]] | None = None
+        for chain, tolerance in candidates:
+            self._build(chain)
+            if self.error <= tolerance:
                 return
-            first, last = 0, len(steps) - 1  # a chain that misses its tolerance is baked whole
-        else:
-            baked = [k for k, step in enumerate(steps) if step.op is None]
-            first, last = baked[0], baked[-1]
+            if best is None or self.error < best[0]:
+                best = (self.error, (self.kind, self.before, self.lut, self.after))
+        assert best is not None
+        self.error, (self.kind, self.before, self.lut, self.after) = best
+        from ghost_core.console import log
+
+        log.warning("device colour conversion differs from OCIO by up to %.2g (%s)", self.error, self.kind)
+
+    def _build(self, steps: list[Step]) -> None:
+        """Ops (and LUT) for `steps`; sets kind and error."""
+        self.lut: Lut3D | None = None
+        baked = [k for k, step in enumerate(steps) if step.op is None]
+        if not baked:
+            self.before: list[Op] = [step.op for step in steps]  # type: ignore[misc]
+            self.after: list[Op] = []
+            self.kind = "curves" if any(step.sampled for step in steps) else "analytic"
+            self.error = self._error(self.probe, self.expected, self.post)
+            return
+        first, last = baked[0], baked[-1]
         self.kind = "lut"
         self.before = [step.op for step in steps[:first]]  # type: ignore[misc]
         self.after = [step.op for step in steps[last + 1 :]]  # type: ignore[misc]
-        inputs = self._run(self.before, probe_t).cpu().numpy()
+        inputs = self._run(self.before, self.probe).cpu().numpy()
         low, high = float(np.nanmin(inputs)), float(np.nanmax(inputs))
         low, high = low - 0.05 * (high - low), high + 0.05 * (high - low)
-        bake = _bake(config, [step.transform for step in steps[first : last + 1]])
+        bake = _bake(self.config, [step.transform for step in steps[first : last + 1]])
         # Even spacing is exact for matrices, asinh spacing better for curves over a wide range:
         # both are baked and the one closer to OCIO on the probe kept.
         best: tuple[float, Lut3D] | None = None
         for softness in (0.0, SHAPER_SOFTNESS) if high - low > 8.0 else (0.0,):
-            self.lut = Lut3D(bake, Shaper(low, high, softness), lut_size, device)
-            error = self._error(probe_t, expected, post)
+            self.lut = Lut3D(bake, Shaper(low, high, softness), self.lut_size, self.device)
+            error = self._error(self.probe, self.expected, self.post)
             if best is None or error < best[0]:
                 best = (error, self.lut)
         assert best is not None

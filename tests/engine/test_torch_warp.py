@@ -117,8 +117,11 @@ def _pixels(folder: Path) -> dict[str, np.ndarray]:
 
 
 @pytest.mark.parametrize("device", DEVICES)
-def test_render_with_torch_warps(short_plate: str, tmp_path: Path, device: str) -> None:
-    """Close to the OpenCV render, plate bits outside the matte, chunks equal the whole."""
+def test_render_with_torch_warps(
+    short_plate: str, tmp_path: Path, device: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Warps, crop colour and blend on torch: close to the OpenCV/OCIO render, plate bits outside
+    the matte, chunks equal the whole."""
     from ghost_core.knobs import ShotSettings
 
     settings = ShotSettings(
@@ -132,9 +135,24 @@ def test_render_with_torch_warps(short_plate: str, tmp_path: Path, device: str) 
         s = replace(settings, out=str(tmp_path / out / "swap.####.exr"))
         render(shot.renderer(s, tf), requested_frames(s, spec))
 
-    run("opencv")
+    calls: dict[str, int] = {"model_crop": 0, "paste_change": 0}
+
+    def counted(name: str):  # type: ignore[no-untyped-def]
+        real = getattr(TorchWarper, name)
+
+        def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            calls[name] += 1
+            return real(self, *args, **kwargs)
+
+        return spy
+
+    for name in calls:
+        monkeypatch.setattr(TorchWarper, name, counted(name))
+    run("opencv")  # device="cpu": the host path, no device step at all
+    assert calls == {"model_crop": 0, "paste_change": 0}
     with warps_on(torch.device(device)):
         run("torch")
+        assert calls["model_crop"] >= 4 and calls["paste_change"] >= 2, calls  # colour and blend ran there
         run("chunks", "1001-1002")
         run("chunks", "1003-1004")
     reference, ours = _pixels(tmp_path / "opencv"), _pixels(tmp_path / "torch")
