@@ -12,6 +12,9 @@ Measured on CPU torch (2026-12-04), max abs difference from the CPU path:
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -199,7 +202,9 @@ def test_device_blend_itself_keeps_plate_bits_where_the_matte_is_zero(device: st
     seen, swap, _, alignment = _faces(plate)
     support = (500, 220, 280, 280)
     x, y, w, h = support
-    region = plate[y : y + h, x : x + w]
+    region = plate[y : y + h, x : x + w].copy()
+    region[100:105, 100:110] = -0.0  # plates carry −0.0: plate + 0·D would turn it into +0.0
+    region[106, 106] = np.nan
     weight = np.zeros((h, w, 1), np.float32)
     weight[40:240, 40:240] = 0.5
     weight[100:110, 100:110] = 0.0  # holes in the matte, where the change is not 0
@@ -254,3 +259,61 @@ def test_ghost_resizes_on_the_device_match_opencv() -> None:
     assert ours.shape == theirs.shape == (3, 224, 224, 3)
     assert float(np.abs(ours - theirs).max()) < 2e-5
     assert np.array_equal(ours, twins)  # device twins and uploaded host crops: the same bits
+
+
+@pytest.mark.slow  # ~5 generator passes of a 1-block AEI-Net on CPU torch: 8-25 s on the 2-core VM
+def test_ghost_render_on_the_device_path_is_chunk_invariant(
+    short_plate: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real ghost render (random 1-block weights, torch backend) with every device step on:
+    chunks equal the whole render bit for bit and the plate's bits stay outside the matte (how
+    close the device steps are to the host's: the tests above and tests/engine/test_torch_warp.py).
+
+    Batch 1: torch's CPU convolutions give batch-size-dependent bits (oneDNN blocking), so with
+    batch 2 a frame swapped alone in a chunk differs from the same frame swapped in a pair, on
+    the host path as much as on this one (measured: a few pixels, ≤ 2.4e-4). That is the
+    generator's, not the device steps'."""
+    from ghost_core.engine.render import render, requested_frames
+    from ghost_core.engine.shot import Shot
+    from ghost_core.engine.torch_warp import warps_on
+    from ghost_core.knobs import ShotSettings
+    from ghost_core.models_store import install
+    from ghost_core.nets.random_weights import save_random_checkpoint
+    from tests.shots import ASSETS, bits, frame
+
+    monkeypatch.setenv("GHOSTSWAP_HOME", str(tmp_path / "home"))
+    weights = tmp_path / "weights"
+    save_random_checkpoint("generator", weights / "G_unet_1block.pth", num_blocks=1, seed=3)
+    save_random_checkpoint("arcface", weights / "backbone.pth", seed=4)
+    install("ghost_unet_1block", from_dir=weights)
+    install("arcface_backbone", from_dir=weights)
+    settings = ShotSettings(
+        plate=short_plate, sources=[[str(ASSETS / "faces" / "mark.jpg")]], swapper="ghost",
+        model="ghost_unet_1block", backend="torch", detector="retinaface", landmarker="mesh", batch=1,
+        overwrite=True, device="cpu", frames="1001-1002",
+    )  # fmt: skip
+    shot = Shot(settings)
+    tf = shot.analyse()
+
+    def run(out: str, spec: str | None = None) -> str:
+        s = replace(settings, out=str(tmp_path / out / "g.####.exr"))
+        render(shot.renderer(s, tf), requested_frames(s, spec))
+        return s.out  # type: ignore[return-value]
+
+    with warps_on(torch.device("cpu")):
+        whole = run("device")
+        run("chunks", "1001")
+        chunks = run("chunks", "1002")
+    changed = 0
+    for f in (1001, 1002):
+        ours, parts = frame(whole, f), frame(chunks, f)
+        plate = frame(short_plate, f)
+        for name in ("R", "G", "B", "ghost.matte"):
+            assert np.array_equal(bits(ours, name), bits(parts, name)), (f, name)
+        matte = ours.plane("ghost.matte").astype(np.float32)
+        for name in ("R", "G", "B"):
+            outside = matte == 0
+            assert np.array_equal(bits(ours, name)[outside], bits(plate, name)[outside]), (f, name)
+            assert np.isfinite(ours.plane(name)).all(), (f, name)
+        changed += int(matte.max() > 0.5 and not np.array_equal(bits(ours, "R"), bits(plate, "R")))
+    assert changed == 2, "a frame was not swapped: the comparison would prove little"

@@ -170,11 +170,14 @@ def test_render_with_torch_warps(
         matte = image[..., 4]
         swapped += int(matte.max() > 0.5)
         outside = matte == 0
-        assert np.array_equal(image[..., :3][outside], plates[name][..., :3][outside]), name
+        bits = image[..., :3][outside].view(np.uint16), plates[name][..., :3][outside].view(np.uint16)
+        assert image.dtype == np.float16 and np.array_equal(*bits), name  # the plate's bits
         ref = reference[name]
         inside = (matte > 0) | (ref[..., 4] > 0)
-        # same face, same matte up to resampling (measured: mean 2e-7, max 5e-4, a few half ulps)
+        # same face, same matte up to resampling and colour rounding (measured with warps, crop colour
+        # and blend on torch: mean 3e-7..1e-6, max 4.9e-4, a few half ulps)
         diff = np.abs(image[..., :3].astype(np.float32) - ref[..., :3].astype(np.float32))[inside]
+        print(f"{name}: torch vs OpenCV/OCIO render, mean {diff.mean():.1e} max {diff.max():.1e}")
         assert diff.mean() < 1e-4 and diff.max() < 1e-2, (name, float(diff.mean()), float(diff.max()))
         assert float(np.abs(matte.astype(np.float32) - ref[..., 4].astype(np.float32)).max()) < 1e-2, name
     assert any(not np.array_equal(ours[n], reference[n]) for n in ours), "the torch warps did not run"
