@@ -105,7 +105,7 @@ class TorchBackend(Backend):
 
     def call_tensors(self, *tensors: torch.Tensor) -> torch.Tensor:
         """Tensors already on this backend's device stay there (a CUDA render's crops, swappers/ghost.py)."""
-        if any(t.device != self.torch_device for t in tensors):
+        if any(_placed(t.device) != _placed(self.torch_device) for t in tensors):
             return super().call_tensors(*tensors)
         n = tensors[0].shape[0]
         with torch.inference_mode():
@@ -114,6 +114,13 @@ class TorchBackend(Backend):
                 for i in range(0, n, self.max_batch)
             ]
         return chunks[0] if len(chunks) == 1 else torch.cat(chunks)
+
+
+def _placed(device: torch.device) -> torch.device:
+    """`device` with its index filled in ("cuda" means the current GPU, as a tensor's "cuda:0" does)."""
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", torch.cuda.current_device())
+    return device
 
 
 class OnnxBackend(Backend):
