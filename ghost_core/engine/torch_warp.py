@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -49,16 +50,18 @@ class TorchWarper:
 
         self.device = torch.device(device)
         self._colours: dict[int, tuple[ColorPath, DeviceColour]] = {}
+        self._lock = threading.Lock()  # the compose thread and the main thread both ask for colours
 
     def colour(self, path: ColorPath) -> DeviceColour:
         """`path` on this device, built once per colour path (so once per plate space of a shot)."""
         from ghost_core.engine.torch_colour import DeviceColour
 
-        entry = self._colours.get(id(path))
-        if entry is None or entry[0] is not path:
-            entry = (path, DeviceColour(path, self.device))
-            self._colours[id(path)] = entry
-        return entry[1]
+        with self._lock:
+            entry = self._colours.get(id(path))
+            if entry is None or entry[0] is not path:
+                entry = (path, DeviceColour(path, self.device))
+                self._colours[id(path)] = entry
+            return entry[1]
 
     def upload(self, array: np.ndarray) -> torch.Tensor:
         """A host array on the device as float32 (half plates travel as half: half the bytes)."""
