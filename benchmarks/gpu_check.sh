@@ -51,10 +51,12 @@ assert 'CUDAExecutionProvider' in ort.get_available_providers(), 'onnxruntime-gp
 export PYTHONPATH=$PWD
 # CUDA tests: device choices, bf16 on CUDA vs fp32 on the CPU (PSNR >= 40 dB), read-ahead and encode-pool
 # bit-exactness, the torch face warps on CUDA against OpenCV (crop, paste-back, a render: chunk-invariant,
-# plate bits outside the matte).
+# plate bits outside the matte), the device colour conversion / crop / blend against OCIO and the CPU path.
 step tests 180 .venv-gpu/bin/python -m pytest -q -ra tests/test_runtime.py tests/swappers/test_ghost_precision.py \
-    tests/engine/test_read_ahead.py tests/engine/test_write_pool.py tests/engine/test_torch_warp.py
-# GPU rows (fp16 onnxruntime/torch, bf16 torch at batch 1/8/32) next to the CPU rows of the same run.
+    tests/engine/test_read_ahead.py tests/engine/test_write_pool.py tests/engine/test_torch_warp.py \
+    tests/engine/test_torch_colour.py
+# GPU rows (fp16 onnxruntime/torch, bf16 torch at batch 1/8/32; end-to-end CUDA renders with the
+# per-face steps on the device) next to the CPU rows of the same run.
 step pipeline 200 .venv-gpu/bin/python benchmarks/pipeline.py --frames 4 --skip-memory \
     --json "$RESULTS/pipeline.json"
 step generator 90 .venv-gpu/bin/python benchmarks/generator.py --repeats 2 --json "$RESULTS/generator.json"

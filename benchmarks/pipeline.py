@@ -18,7 +18,8 @@ reference), end-to-end render frames/s for each precision (and with one EXR enco
 `--write-workers`), EXR encode alone on one thread and on the pool, and end-to-end / generator-only at the
 render's batch (one face per frame, so frames/s = faces/s; target >= 0.8), also "in-run": the
 generator's seconds inside that render over its wall time (one interval, robust to a shared
-machine's load changing between rows). GPU rows are printed as
+machine's load changing between rows). GPU rows (generator-only at batch 1/8/32, and end-to-end
+renders with every per-face step on the device, onnxruntime and torch backends) are printed as
 "unmeasured (no CUDA)" when torch sees no GPU.
 """
 
@@ -87,6 +88,18 @@ class Timed:
         self.faces += len(arrays[0])
         return out
 
+    def call_tensors(self, *tensors: object) -> object:
+        """The device entry (a CUDA render's ghost swapper); synchronised so the time is the GPU's."""
+        import torch
+
+        started = time.perf_counter()
+        out = self.backend.call_tensors(*tensors)  # type: ignore[attr-defined]
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        self.seconds += time.perf_counter() - started
+        self.faces += len(tensors[0])  # type: ignore[arg-type]
+        return out
+
     def __getattr__(self, name: str) -> object:
         return getattr(self.backend, name)
 
@@ -100,6 +113,7 @@ def measure(
     read_ahead: int = 1,
     device: str = "auto",
     write_workers: int = 0,
+    backend: str = "auto",
 ) -> dict[str, float]:
     from ghost_core.engine.render import render, requested_frames
     from ghost_core.engine.shot import Shot
@@ -116,6 +130,7 @@ def measure(
         read_ahead=read_ahead,
         device=device,
         write_workers=write_workers,
+        backend=backend,
         overwrite=True,
     )
     import ghost_core.engine.render as render_module
@@ -244,6 +259,19 @@ def throughput(args: argparse.Namespace, work: Path, plate: str, source: str) ->
                 gpu += generator_only(weights, b, p, [1, 8, 32], device="cuda")
             except Exception as exc:  # e.g. onnxruntime without its CUDA provider: say so, keep going
                 gpu.append({"device": "cuda", "backend": b, "precision": p, "error": str(exc)})
+        # End to end on the GPU: warps, crop colour, the generator's resizes and the blend on the
+        # device (engine/torch_warp.py); with the torch backend the crops reach the generator
+        # without leaving it. fp32 = the runtime's choice, fp16 on a GPU.
+        for b in ("auto", "torch"):
+            try:
+                m = measure(plate, work / f"e2e_cuda_{b}", source, args.batch, "fp32", 1, "cuda", pool, b)
+                gpu.append(
+                    {"device": "cuda", "kind": "end_to_end", "backend": m["backend"], "precision": "fp16",
+                     "batch": args.batch, "frames_per_s": m["end_to_end_frames_per_s"],
+                     "ratio_in_run": m["end_to_end_frames_per_s"] * m["generator_s_per_frame"]}
+                )  # fmt: skip
+            except Exception as exc:
+                gpu.append({"device": "cuda", "kind": "end_to_end", "backend": b, "error": str(exc)})
     encode = encode_only(plate, work / "encode", args.frames, sorted({1, pool}))
     return {
         "cpu_threads": torch.get_num_threads(), "generator_only": gen, "end_to_end": e2e,
@@ -274,10 +302,16 @@ def print_throughput(rows: dict[str, object]) -> None:
     if isinstance(gpu, str):
         print(f"\nGPU rows: {gpu}")
         return
-    print("\ngenerator only (GPU)")
+    print("\ngenerator only (GPU), then end to end (1920x1080 render, every face step on the GPU)")
     for r in gpu:
-        shown = r.get("error") or f"batch {r['batch']:>3}: {r['faces_per_s']:.1f} faces/s"
-        print(f"{r['backend']:<12} {r['precision']:<9} {shown}")
+        if r.get("error"):
+            shown = r["error"]
+        elif r.get("kind") == "end_to_end":
+            rate = f"{r['frames_per_s']:.1f} frames/s end to end"
+            shown = f"batch {r['batch']:>3}: {rate} (in-run {r['ratio_in_run']:.2f})"
+        else:
+            shown = f"batch {r['batch']:>3}: {r['faces_per_s']:.1f} faces/s"
+        print(f"{r['backend']:<12} {r.get('precision', ''):<9} {shown}")
 
 
 def peak_rss_child(frames: int, workdir: Path, source: str) -> float:

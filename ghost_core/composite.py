@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ghost_core.color import ColorPath
+from ghost_core.faces import warp_device
 from ghost_core.faces.align import Alignment, crop_footprint
 from ghost_core.matte import Box, paste_matte, warp_to_box
 
@@ -98,6 +99,10 @@ def paste_face(
     r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     support = (x + c0, y + r0, c1 - c0, r1 - r0)
     plate, weight = plate_rgb[y + r0 : y + r1, x + c0 : x + c1], matte[r0:r1, c0:c1, None]
+    if (gpu := warp_device.active()) is not None:  # CUDA render: colour, warp and blend on the device
+        mixed = gpu.paste_change(plate, weight, swap_crop, seen_crop, local.inverse, support, color, gain)
+        np.copyto(out[r0:r1, c0:c1], mixed, where=weight > 0)
+        return PastedFace(out, matte, box)
 
     # The network's view is finite 0..1 by construction; NaN from a broken plate must not become D.
     # Both crops go through OCIO in one call (one processor pass over 2·size rows).

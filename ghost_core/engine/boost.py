@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from ghost_core.engine.crops import FaceCrop
+from ghost_core.faces import warp_device
 from ghost_core.faces.align import CROP_SIZE, resize_linear
 from ghost_core.swappers.base import Swapper
 
@@ -23,7 +24,13 @@ def swap_crops(swapper: Swapper, crops: Sequence[FaceCrop], identity: object) ->
     plain = [k for k, c in enumerate(crops) if c.detail is None]
     boosted = [k for k, c in enumerate(crops) if c.detail is not None]
     if plain:
-        faces = swapper.swap(np.stack([crops[k].seen for k in plain]), identity)
+        twins = [crops[k].on_device for k in plain]
+        gpu = warp_device.active()
+        if gpu is not None and getattr(swapper, "device_crops", False) and all(t is not None for t in twins):
+            batch = gpu.batch(twins)  # a CUDA render's crops never leave the device for the generator
+        else:
+            batch = np.stack([crops[k].seen for k in plain])
+        faces = swapper.swap(batch, identity)
         for k, face in zip(plain, faces, strict=True):
             out[k] = face
     if boosted:

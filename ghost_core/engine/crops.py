@@ -7,11 +7,13 @@ face costs, and the same function serves detection-time analysis and render (one
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ghost_core.color import ColorPath
+from ghost_core.faces import warp_device
 from ghost_core.faces.align import CROP_SIZE, Alignment, crop_footprint, estimate_norm, warp_crop
 
 
@@ -24,6 +26,8 @@ class FaceCrop:
     seen: np.ndarray
     gain: float
     detail: FaceCrop | None = None  # the same crop at 512 for pixel boost (large faces only)
+    # `seen` as the 1×3×S×S tensor it was made from on the GPU (CUDA renders), for the swapper
+    on_device: Any = field(default=None, compare=False, repr=False)
 
 
 def cut_face(
@@ -36,6 +40,11 @@ def cut_face(
     x, y, w, h = box
     if w == 0 or h == 0:
         return None
+    if (gpu := warp_device.active()) is not None:  # CUDA render: colour and warp on the device
+        seen, on_device = gpu.model_crop(
+            rgba[y : y + h, x : x + w, :3], color, gain, alignment.shifted((x, y)).matrix, size
+        )
+        return FaceCrop(alignment, box, seen, gain, on_device=on_device)
     region = np.ascontiguousarray(rgba[y : y + h, x : x + w, :3], np.float32)
     model = color.to_model(region, gain, clip=True)
     # NaN/Inf in the plate must not reach the network; they stay untouched in the output plate.

@@ -58,6 +58,14 @@ class Backend(ABC):
             raise UsageError(f"{spec.kind} inputs have different batch sizes: {[a.shape[0] for a in out]}")
         return tuple(out)
 
+    def call_tensors(self, *tensors: torch.Tensor) -> torch.Tensor:
+        """`self(*arrays)` for torch tensors, the result on the first one's device.
+
+        Goes through the host (and `__call__`'s checks); TorchBackend runs on the device directly.
+        """
+        out = self(*(t.detach().cpu().numpy() for t in tensors))
+        return torch.from_numpy(out).to(tensors[0].device)
+
     def _output_shape(self) -> tuple[int, ...]:
         return (512,) if self.spec.kind == "arcface" else (3, 256, 256)
 
@@ -94,6 +102,25 @@ class TorchBackend(Backend):
         with torch.inference_mode():
             inputs = [torch.from_numpy(a).to(self.torch_device, self.dtype) for a in batch]
             return self.module(*inputs).float().cpu().numpy()
+
+    def call_tensors(self, *tensors: torch.Tensor) -> torch.Tensor:
+        """Tensors already on this backend's device stay there (a CUDA render's crops, swappers/ghost.py)."""
+        if any(_placed(t.device) != _placed(self.torch_device) for t in tensors):
+            return super().call_tensors(*tensors)
+        n = tensors[0].shape[0]
+        with torch.inference_mode():
+            chunks = [
+                self.module(*(t[i : i + self.max_batch].to(self.dtype) for t in tensors)).float()
+                for i in range(0, n, self.max_batch)
+            ]
+        return chunks[0] if len(chunks) == 1 else torch.cat(chunks)
+
+
+def _placed(device: torch.device) -> torch.device:
+    """`device` with its index filled in ("cuda" means the current GPU, as a tensor's "cuda:0" does)."""
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", torch.cuda.current_device())
+    return device
 
 
 class OnnxBackend(Backend):

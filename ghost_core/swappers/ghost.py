@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ghost_core.faces import warp_device
 from ghost_core.faces.align import CROP_SIZE, GENERATOR_SIZE, resize_linear
 from ghost_core.faces.identity import ArcFaceEncoder, to_network
 from ghost_core.runtime.backends import Backend
@@ -22,6 +23,7 @@ class GhostSwapper(Swapper):
 
     name = "ghost"
     boosts = True
+    device_crops = True  # `swap` takes the device batch of a CUDA render's crops (engine/boost.py)
 
     def __init__(
         self,
@@ -67,7 +69,11 @@ class GhostSwapper(Swapper):
     def prepare(self, photos: Sequence[np.ndarray]) -> np.ndarray:
         return self.arcface.identity(photos)
 
-    def swap(self, crops: np.ndarray, identity: np.ndarray) -> np.ndarray:
+    def swap(self, crops: Any, identity: np.ndarray) -> np.ndarray:
+        """N×224×224×3 crops → N×224 swaps; in a CUDA render (a device warper installed) the resizes
+        and the generator's input stay on the device, and `crops` may be its N×3×224×224 batch."""
+        if (gpu := warp_device.active()) is not None and len(crops) > 0:
+            return self._swap_on_device(gpu, crops, identity)
         crops = np.asarray(crops, np.float32)
         if len(crops) == 0:
             return crops.copy()
@@ -89,6 +95,25 @@ class GhostSwapper(Swapper):
             # GHOST clamps the enhancer's output to 0..1 (its ×255 clamp to uint8, §3.8).
             out = np.asarray(self.enhancer(np.clip(out, 0.0, 1.0)), np.float32)
         return np.ascontiguousarray(np.clip(out, 0.0, 1.0).transpose(0, 2, 3, 1))
+
+    def _swap_on_device(self, gpu: Any, crops: Any, identity: np.ndarray) -> np.ndarray:
+        """`swap` with 224 → 256 → generator (→ enhancer) → 224 on the warper's device, one download.
+
+        Same steps as the host path; the resizes are torch's bilinear (cv2.INTER_LINEAR's formula).
+        """
+        import torch
+
+        if isinstance(crops, torch.Tensor):
+            batch = crops.to(gpu.device)
+        else:  # host crops (e.g. the temporal filter's pre-roll): the same device path, after one upload
+            batch = gpu.batch(np.asarray(crops, np.float32))
+        big = gpu.resize(batch, GENERATOR_SIZE).clamp(0.0, 1.0)  # to_network's clip, then [-1, 1]
+        z_id = torch.from_numpy(np.asarray(identity, np.float32)).to(big.device).expand(len(big), -1)
+        out = self.generator.call_tensors((big - 0.5) / 0.5, z_id.contiguous()) * 0.5 + 0.5
+        if self.enhancer is not None:
+            out = self.enhancer.call_tensors(out.clamp(0.0, 1.0))
+        small = gpu.resize(out.clamp(0.0, 1.0), CROP_SIZE).clamp(0.0, 1.0)
+        return np.ascontiguousarray(small.permute(0, 2, 3, 1).cpu().numpy(), np.float32)
 
     def describe(self) -> dict[str, Any]:
         info = {"swapper": self.name, "generator": self.generator.describe()}
