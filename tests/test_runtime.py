@@ -72,6 +72,18 @@ def test_batches_are_split_and_results_do_not_depend_on_batch_size(arcface_weigh
     assert whole(faces[:0]).shape == (0, 512)
 
 
+def test_torch_gives_a_face_the_same_bits_whatever_it_was_batched_with(arcface_weights, faces):
+    """torch's CPU kernels change their bits with the batch size (2.6e-6 on GHOST's generator,
+    batch 1 against 2): each call is padded to max_batch, so a farm chunk's short batch swaps a
+    face exactly as a whole render's full one did."""
+    backend = open_backend("arcface", arcface_weights, backend="torch", device="cpu", max_batch=4)
+    together = backend(faces[:4])
+    for n in (1, 2, 3):
+        assert np.array_equal(backend(faces[:n]), together[:n]), n
+    tensors = backend.call_tensors(torch.from_numpy(faces[:1]))
+    assert np.array_equal(tensors.numpy(), together[:1]), "the device entry is padded too"
+
+
 def test_torch_and_onnxruntime_agree_on_embeddings(arcface_weights, faces):
     ref = open_backend("arcface", arcface_weights, backend="torch", device="cpu")(faces)
     ort_emb = open_backend("arcface", arcface_weights, backend="onnxruntime", device="cpu")(faces)

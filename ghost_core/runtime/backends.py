@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -91,17 +92,40 @@ class TorchBackend(Backend):
     name = "torch"
 
     def __init__(
-        self, kind: str, net: nn.Module, *, device: torch.device, precision: str, max_batch: int = 8
+        self,
+        kind: str,
+        net: nn.Module,
+        *,
+        device: torch.device,
+        precision: str,
+        max_batch: int = 8,
+        pad: bool = True,
     ) -> None:
         super().__init__(kind, device=str(device), precision=precision, max_batch=max_batch)
         self.dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision, torch.float32)
         self.torch_device = device
         self.module = graph_module(kind, net).to(device=device, dtype=self.dtype)
+        self.pad = pad
+
+    def _forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+        """The module on one batch, padded to `max_batch` by repeating its last sample.
+
+        torch's convolutions pick kernels by batch size, and their bits differ with it (2.6e-6 on
+        the CPU for GHOST's generator, batch 1 against 2; a sample's place in a batch does not
+        matter). Every call is the same size, so a face's swap does not depend on how many faces
+        its chunk batched with it, and farm chunks stay bit-exact with a whole render. A short
+        last batch costs the padding's compute. Not for batch-statistics modules (`pad=False`),
+        whose output depends on the whole batch by design.
+        """
+        n = inputs[0].shape[0]
+        if self.pad and 0 < n < self.max_batch:
+            inputs = [torch.cat([t, t[-1:].expand(self.max_batch - n, *t.shape[1:])]) for t in inputs]
+        return self.module(*inputs)[:n].float()
 
     def _run(self, batch: tuple[np.ndarray, ...]) -> np.ndarray:
         with torch.inference_mode():
             inputs = [torch.from_numpy(a).to(self.torch_device, self.dtype) for a in batch]
-            return self.module(*inputs).float().cpu().numpy()
+            return self._forward(inputs).cpu().numpy()
 
     def call_tensors(self, *tensors: torch.Tensor) -> torch.Tensor:
         """Tensors already on this backend's device stay there (a CUDA render's crops, swappers/ghost.py)."""
@@ -110,7 +134,7 @@ class TorchBackend(Backend):
         n = tensors[0].shape[0]
         with torch.inference_mode():
             chunks = [
-                self.module(*(t[i : i + self.max_batch].to(self.dtype) for t in tensors)).float()
+                self._forward([t[i : i + self.max_batch].to(self.dtype) for t in tensors])
                 for i in range(0, n, self.max_batch)
             ]
         return chunks[0] if len(chunks) == 1 else torch.cat(chunks)

@@ -66,7 +66,9 @@ def open_backend(
         return OnnxBackend(kind, path, providers=providers, precision=prec, max_batch=max_batch)
     dev = torch_device(device)
     prec = resolve_precision(precision, dev.type == "cuda")
-    return TorchBackend(kind, build(), device=dev, precision=prec, max_batch=max_batch)
+    return TorchBackend(
+        kind, build(), device=dev, precision=prec, max_batch=max_batch, pad=statistics != "batch"
+    )
 
 
 def open_model(
