@@ -585,7 +585,7 @@ def _pose_frame(plate: Path, out: Path, frame: int, summary: dict[str, Any]) -> 
 
 def pose_rows(work: Path) -> list[dict[str, Any]]:
     from ghost_core.evaluation.head_turn import head_turn_clip
-    from ghost_core.faces.pose import yaw_degrees
+    from ghost_core.faces.pose import frontal_ratio, turn_degrees
 
     view = _view()
     clips = []
@@ -600,8 +600,9 @@ def pose_rows(work: Path) -> list[dict[str, Any]]:
             raise SystemExit(f"track failed on {photo}")
         kps = {}
         for t in json.loads(Path(track).read_text())["tracks"]:
+            frontal = frontal_ratio([np.array(k) for k in t["smoothed_kps"]])
             for f, k in zip(t["frames"], t["smoothed_kps"], strict=True):
-                kps.setdefault(f, yaw_degrees(np.array(k)))
+                kps.setdefault(f, turn_degrees(np.array(k), frontal))
         summaries = {phase: _pose_render(plate, track, str(shot / phase / "o.####.exr"), flags)
                      for phase, flags in (("before", POSE_BEFORE), ("after", []))}  # fmt: skip
         frames = []

@@ -43,7 +43,6 @@ from ghost_core.engine.temporal import Stabiliser, TemporalSettings
 from ghost_core.engine.torch_warp import cuda_geometry, warps_on
 from ghost_core.engine.write_pool import FrameWrite, WritePool, auto_workers, inline
 from ghost_core.errors import OutputError, TrackFileError, UsageError
-from ghost_core.faces.pose import judge
 from ghost_core.io.atomic import check_output_folder, make_output_folder, same_file
 from ghost_core.io.exr import Frame, channel_formats, read_frame, read_header
 from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame
@@ -299,7 +298,7 @@ def _render_batch(
         _check_size(src.path(f), plate.width, plate.height, renderer.plan)
         color = renderer.colours(plate) if tasks else None
         for task in tasks:
-            call = judge(task.kps, renderer.settings.warn_yaw, renderer.settings.max_yaw)
+            call = renderer.plan.pose(task, renderer.settings.warn_yaw, renderer.settings.max_yaw)
             if call.verdict != "swap":
                 noted = SkippedFace(f, task.track_id, call.reason)
                 (tally.skipped_faces if call.verdict == "skip" else tally.warned_faces).append(noted)
@@ -347,7 +346,8 @@ def _stabiliser(renderer: Renderer, src: FramePattern, tally: _Tally) -> Stabili
         return faces
 
     def swappable(task: FaceTask) -> bool:
-        return judge(task.kps, renderer.settings.warn_yaw, renderer.settings.max_yaw).verdict != "skip"
+        call = renderer.plan.pose(task, renderer.settings.warn_yaw, renderer.settings.max_yaw)
+        return call.verdict != "skip"
 
     settings = TemporalSettings.of(renderer.settings, renderer.swapper.name)
     return Stabiliser(renderer.plan, src.path, renderer.colours, swap, settings, swappable)

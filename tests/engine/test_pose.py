@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ghost_core import cli
-from ghost_core.faces.pose import judge, yaw_degrees
+from ghost_core.faces.pose import FRONTAL_RATIO, frontal_ratio, judge, span_ratio, turn_degrees, yaw_degrees
 from ghost_core.io.exr import read_frame
 from tests.engine.conftest import ASSETS
 
@@ -38,6 +38,35 @@ def test_collapsed_eyes_count_as_a_profile() -> None:
     kps[1] = kps[0]
     assert yaw_degrees(kps) == 90.0
     assert judge(kps, 45, 65).verdict == "skip"
+
+
+def test_a_profile_whose_nose_reads_frontal_again_is_skipped_by_its_eye_span() -> None:
+    # past about 70° the far eye lands by the nose, so the nose offset reads small again; the
+    # eye span has shrunk to cos(80°) of the track's frontal span over the eyes-to-mouth distance
+    frontal = five_points(0.0)
+    profile = frontal.copy()
+    profile[1, 0] = profile[0, 0] + 60 * math.cos(math.radians(80))
+    middle = (profile[0, 0] + profile[1, 0]) / 2
+    profile[2, 0] = middle + 3  # the nose between them
+    profile[3:, 0] = middle + np.array([-22, 22]) * math.cos(math.radians(80))  # the mouth turns too
+    assert abs(yaw_degrees(profile)) < 30
+    ratio = frontal_ratio([frontal] * 9 + [profile])
+    assert ratio == pytest.approx(span_ratio(frontal))
+    assert abs(turn_degrees(profile, ratio)) == pytest.approx(80.0, abs=0.5)
+    assert judge(profile, 45, 65, ratio).verdict == "skip"
+    assert judge(frontal, 45, 65, ratio).verdict == "swap"
+
+
+def test_a_track_that_never_faces_the_camera_keeps_the_typical_frontal_ratio() -> None:
+    turned = five_points(0.0)
+    turned[1, 0] = turned[0, 0] + 15  # a quarter of the span: cos(yaw) = 0.25 of a frontal 1.2
+    assert frontal_ratio([turned] * 5) == FRONTAL_RATIO
+    assert frontal_ratio([]) == FRONTAL_RATIO
+    # against the typical ratio it reads less turned than it is (75.5°), never more
+    assert 65 < abs(turn_degrees(turned, FRONTAL_RATIO)) < 75.5
+    slightly = five_points(0.3)
+    slightly[1, 0] = slightly[0, 0] + 40  # the span reads 49°, short of 60°: the nose's 44° stands
+    assert turn_degrees(slightly, 1.2) == pytest.approx(yaw_degrees(slightly))
 
 
 def test_verdicts_and_reasons_name_the_flag() -> None:
