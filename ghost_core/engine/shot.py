@@ -53,6 +53,10 @@ from ghost_core.swappers.base import Swapper
 
 SINGLE = 0  # frame key of a single still (a plate path without a frame token)
 LINK_MAX_GAP = 3  # processed frames a track survives without a face (longer gaps, when bridged)
+# Frames per detector call in track: enough to fill a batched run, few enough that the decoded
+# frames held (plate RGBA and model RGB, ~40 MB each at 1080p half) stay few. The detections do
+# not depend on it (tests/engine/test_track_batch.py).
+DETECT_GROUP = 4
 
 
 # ---------------------------------------------------------------------------------------- loading
@@ -79,15 +83,27 @@ def _detect_shot(
 ) -> tuple[dict[int, list[Detection]], dict[tuple[int, int], float], tuple[int, int], list[Signature]]:
     """Detect every frame once; keep each face's exposure gain and each frame's cut signature.
 
-    Memory stays flat: of a frame only its detections and a small `Signature` are kept.
+    Frames are detected DETECT_GROUP at a time (one network run where the detector can batch, the
+    same detections as one by one). Memory stays flat: at most a group of decoded frames is held;
+    of a detected frame only its detections and a small `Signature` are kept.
     """
     per_frame: dict[int, list[Detection]] = {}
     signatures: list[Signature] = []
     gains: dict[tuple[int, int], float] = {}
     size: tuple[int, int] | None = None
+    group: list[tuple[int, np.ndarray, Any, np.ndarray]] = []  # (key, plate RGBA, colour, model RGB)
+
+    def detect_group() -> None:
+        found = _detect_many(detector, [model for *_, model in group])
+        for (key, rgba, color, _), faces in zip(group, found, strict=True):
+            per_frame[key] = list(faces)
+            for i, det in enumerate(faces):
+                gains[(key, i)] = face_gain(rgba, color, det.box)
+        group.clear()
+
     for n, f in enumerate(progress(frames, total=len(frames), desc="detect", unit="frame")):
         check_cancelled()  # nothing is written while detecting: stopping here loses nothing
-        report("track", n, len(frames))  # frames detected so far
+        report("track", n, len(frames))  # frames read so far (detected up to a group behind)
         plate = read_frame(pattern.path(f))
         if size is None:
             size = (plate.width, plate.height)
@@ -101,14 +117,20 @@ def _detect_shot(
         gain = float(np.clip(color.exposure_gain(rgba), 1 / 16, 16))
         model = color.to_model(rgba[..., :3], gain, clip=True)
         np.nan_to_num(model, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
-        faces = detector.detect(model)
         signatures.append(signature(model))
-        per_frame[_key(f)] = list(faces)
-        for i, det in enumerate(faces):
-            gains[(_key(f), i)] = face_gain(rgba, color, det.box)
+        group.append((_key(f), rgba, color, model))
+        if len(group) == DETECT_GROUP:
+            detect_group()
+    detect_group()
     report("track", len(frames), len(frames))
     assert size is not None
     return per_frame, gains, size, signatures
+
+
+def _detect_many(detector: Any, images: list[np.ndarray]) -> list[list[Detection]]:
+    """`detect_batch` where the detector has one (ours), else `detect` per image (a plugin's)."""
+    batch = getattr(detector, "detect_batch", None)
+    return list(batch(images)) if batch is not None else [detector.detect(image) for image in images]
 
 
 def _track_gain(

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ghost_core.errors import ModelError
-from ghost_core.faces.detectors.base import Detector, open_session, resize, sanitize, to_detections
+from ghost_core.faces.detectors.base import OnnxDetector, open_session, resize, to_detections
 from ghost_core.faces.types import Detection
 
 PACKAGE = "retinaface"
@@ -77,7 +77,7 @@ def priors(height: int, width: int) -> np.ndarray:
     return np.concatenate(levels).astype(np.float32)
 
 
-class RetinaFaceDetector(Detector):
+class RetinaFaceDetector(OnnxDetector):
     """biubug6 RetinaFace-mnet0.25 on the offline weights; big frames are shrunk to `max_side` first.
 
     The network finds faces down to about 20 px at its working scale, so the smallest face found
@@ -101,12 +101,11 @@ class RetinaFaceDetector(Detector):
         self.weights_file = locate_weights(search_path)
         self.session = open_session(read_weights(self.weights_file), str(self.weights_file), device)
         self.input_name = self.session.get_inputs()[0].name
+        self.label = str(self.weights_file)
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        rgb = sanitize(image)
+    def _prepare(self, rgb: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+        """Shrunk to `max_side`, BGR minus the mean, padded to a multiple of 32; the sizes for decoding."""
         h, w = rgb.shape[:2]
-        if h == 0 or w == 0:
-            return []
         scale = min(1.0, self.max_side / max(h, w)) if self.max_side > 0 else 1.0
         new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
         small = rgb if scale == 1.0 else resize(rgb, new_w, new_h)
@@ -114,11 +113,14 @@ class RetinaFaceDetector(Detector):
         # Padding is zero after mean subtraction, i.e. the mean colour: the least face-like border.
         blob = np.zeros((pad_h, pad_w, 3), np.float32)
         blob[:new_h, :new_w] = small[..., ::-1] * 255.0 - MEAN_BGR
-        blob = blob.transpose(2, 0, 1)[None].copy()
-        outputs = {o.shape[-1]: o[0] for o in self.session.run(None, {self.input_name: blob})}
-        if set(outputs) != {4, 2, 10}:
+        return blob.transpose(2, 0, 1)[None].copy(), (w, h, new_w, new_h, pad_w, pad_h)
+
+    def _decode(self, outputs: list[np.ndarray], meta: tuple[int, ...]) -> list[Detection]:
+        w, h, new_w, new_h, pad_w, pad_h = meta
+        by_channels = {o.shape[-1]: o[0] for o in outputs}
+        if set(by_channels) != {4, 2, 10}:
             raise ModelError(f"{self.weights_file}: outputs are not loc/conf/landmarks: {INSTALL_HINT}")
-        loc, conf, landmarks = outputs[4], outputs[2], outputs[10]
+        loc, conf, landmarks = by_channels[4], by_channels[2], by_channels[10]
         anchors = priors(pad_h, pad_w)
         if len(anchors) != len(loc):
             raise ModelError(

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ghost_core.errors import ModelError
-from ghost_core.faces.detectors.base import Detector, open_session, resize, sanitize, to_detections
+from ghost_core.faces.detectors.base import OnnxDetector, open_session, resize, to_detections
 from ghost_core.faces.types import Detection
 
 CHANNEL_ROLES = {1: "score", 4: "box", 10: "kps"}
@@ -67,7 +67,7 @@ def anchor_centres(height: int, width: int, stride: int, anchors: int) -> np.nda
     return np.repeat(centres, anchors, axis=0)
 
 
-class ScrfdDetector(Detector):
+class ScrfdDetector(OnnxDetector):
     """Any insightface SCRFD export with key points: the official 10G-bnkps, 500M-kps, 2.5G-kps…
 
     `max_upscale` bounds how far a small image is enlarged to fill the input (insightface: no bound).
@@ -87,7 +87,8 @@ class ScrfdDetector(Detector):
         self.threshold = float(threshold)
         self.nms_threshold = float(nms_threshold)
         self.max_upscale = float(max_upscale)
-        self.session = open_session(self.path, str(self.path), device)
+        self.label = str(self.path)
+        self.session = open_session(self.path, self.label, device)
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
         shape = list(inp.shape)
@@ -117,12 +118,13 @@ class ScrfdDetector(Detector):
         blob = (canvas * 255.0 - 127.5) / 128.0
         return blob.transpose(2, 0, 1)[None].copy(), new_w / w, new_h / h
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        rgb = sanitize(image)
-        if rgb.shape[0] == 0 or rgb.shape[1] == 0:
-            return []
+    def _prepare(self, rgb: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
         blob, sx, sy = self._letterbox(rgb)
-        outputs = [np.asarray(o, np.float32) for o in self.session.run(None, {self.input_name: blob})]
+        return blob, (sx, sy)
+
+    def _decode(self, outputs: list[np.ndarray], meta: tuple[float, float]) -> list[Detection]:
+        sx, sy = meta
+        outputs = [np.asarray(o, np.float32) for o in outputs]
         if self._heads is None:
             shapes = [tuple(o.shape) for o in outputs]
             self._heads = group_outputs(shapes, self.height, self.width, str(self.path))
