@@ -34,6 +34,14 @@ def _shifted(crop: np.ndarray, dx: float, dy: float, light: float) -> np.ndarray
     return np.clip(moved * light, 0.0, 1.0)
 
 
+MOVES = [(0, 0, 1), (2, -1, 0.95), (-2, 1, 1.05), (1, 2, 1), (-1, -2, 0.9)]  # (dx, dy, light) per frame
+
+
+def _moved(face: np.ndarray) -> list[np.ndarray]:
+    """Five frames of one face, moved by a pixel or two and lit a little differently (MOVES)."""
+    return [_shifted(face, dx, dy, g) for dx, dy, g in MOVES]
+
+
 def test_similarity_recovers_a_known_transform() -> None:
     pts = np.random.default_rng(0).uniform(0, 224, (40, 2))
     a = np.deg2rad(7.0)
@@ -44,10 +52,7 @@ def test_similarity_recovers_a_known_transform() -> None:
 
 def test_disc_on_one_frame_is_found(mesh: FaceMeshLandmarker) -> None:
     face = _face()
-    shots = [
-        _shifted(face, dx, dy, g)
-        for dx, dy, g in [(0, 0, 1), (2, -1, 0.95), (-2, 1, 1.05), (1, 2, 1), (-1, -2, 0.9)]
-    ]
+    shots = _moved(face)
     disc = np.zeros((224, 224), np.uint8)
     cv2.circle(disc, (150, 150), 22, 1, -1)
     occluded = shots[3].copy()
@@ -89,7 +94,7 @@ def test_glasses_worn_all_shot_are_found_with_their_bridge(mesh: FaceMeshLandmar
     face = _face()
     rims = _glasses(mesh.landmarks(face[None])[0].points)
     shots = []
-    for dx, dy, g in [(0, 0, 1), (2, -1, 0.95), (-2, 1, 1.05), (1, 2, 1), (-1, -2, 0.9)]:
+    for dx, dy, g in MOVES:
         worn = face.copy()
         worn[rims] = (0.05, 0.04, 0.04)
         shots.append(_shifted(worn, dx, dy, g))
@@ -113,10 +118,7 @@ def _tinted(face: np.ndarray, mask: np.ndarray, colour: tuple[float, float, floa
 
 def test_a_soft_edge_is_found_where_the_occluder_dominates(mesh: FaceMeshLandmarker) -> None:
     face = _face()
-    shots = [
-        _shifted(face, dx, dy, g)
-        for dx, dy, g in [(0, 0, 1), (2, -1, 0.95), (-2, 1, 1.05), (1, 2, 1), (-1, -2, 0.9)]
-    ]
+    shots = _moved(face)
     truth = np.zeros((224, 224), np.uint8)
     cv2.circle(truth, (150, 150), 22, 1, -1)
     shots[3] = _tinted(shots[3], truth > 0, (0.1, 0.1, 0.1))
@@ -133,10 +135,7 @@ def test_a_skin_toned_occluder_is_followed_from_where_it_shows_into_where_it_bar
     mesh: FaceMeshLandmarker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     face = _face()
-    shots = [
-        _shifted(face, dx, dy, g)
-        for dx, dy, g in [(0, 0, 1), (2, -1, 0.95), (-2, 1, 1.05), (1, 2, 1), (-1, -2, 0.9)]
-    ]
+    shots = _moved(face)
     truth = np.zeros((224, 224), bool)
     truth[120:200, 20:90] = True  # over the cheek (it barely shows) and down past the jaw (it shows)
     shots[3][truth] = face[120:135, 50:65].reshape(-1, 3).mean(0) * 1.08  # the cheek's colour, lighter
