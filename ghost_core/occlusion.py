@@ -356,22 +356,40 @@ def _covered(appearance: Appearance, lab: np.ndarray, sharp: np.ndarray) -> tupl
     if coarse.any():
         weak = (distance > weak_limit) & appearance.region
         coarse = clean(_touching(weak, coarse) | coarse, appearance.region)
-    moving = coarse
-    if coarse.any():  # the blur spreads an occluder past its edge: find the edge on sharp pixels
-        zone = cv2.dilate(coarse.astype(np.uint8), _ellipse(2 * MOVING_REACH + 1)) > 0
-        face = _distances(sharp, appearance.sharp_median, appearance.region)
-        edge = zone & (face > limit)
-        core = cv2.erode(coarse.astype(np.uint8), _ellipse(5)) > 0
-        edge &= nearer_occluder(sharp, face, core if core.any() else coarse)
-        inner = cv2.erode(coarse.astype(np.uint8), _ellipse(2 * MOVING_REACH + 1)) > 0
-        moving = clean(inner | edge, appearance.region)
-        if moving.any():  # faint parts of it (a skin-toned fingertip) that look like it more than the face
-            reach = cv2.dilate(moving.astype(np.uint8), _ellipse(2 * GROW_REACH + 1)) > 0
-            slack = _distances(sharp, appearance.sharp_median, appearance.region, PLACEMENT_SLACK)
-            faint = reach & appearance.region & (slack > GROW_FLOOR)
-            core = cv2.erode(moving.astype(np.uint8), _ellipse(3)) > 0
-            faint &= nearer_occluder(sharp, slack, core if core.any() else moving)
-            moving = clean(_touching(faint, _large(moving)) | moving, appearance.region)
+    if coarse.any():
+        coarse = _grown(appearance, sharp, _sharp_edge(appearance, sharp, coarse, limit))
+    return coarse, _static_edge(appearance, sharp)
+
+
+def _sharp_edge(
+    appearance: Appearance, sharp: np.ndarray, coarse: np.ndarray, limit: np.ndarray
+) -> np.ndarray:
+    """`coarse` (found on blurred pixels, which spread it past its edge) with its edge found again
+    on the barely blurred `sharp` pixels within MOVING_REACH: halfway between occluder and face."""
+    zone = cv2.dilate(coarse.astype(np.uint8), _ellipse(2 * MOVING_REACH + 1)) > 0
+    face = _distances(sharp, appearance.sharp_median, appearance.region)
+    core = cv2.erode(coarse.astype(np.uint8), _ellipse(5)) > 0
+    edge = zone & (face > limit) & nearer_occluder(sharp, face, core if core.any() else coarse)
+    inner = cv2.erode(coarse.astype(np.uint8), _ellipse(2 * MOVING_REACH + 1)) > 0
+    return clean(inner | edge, appearance.region)
+
+
+def _grown(appearance: Appearance, sharp: np.ndarray, moving: np.ndarray) -> np.ndarray:
+    """`moving` followed into its faint parts (a skin-toned fingertip): pixels within GROW_REACH that
+    differ from every median pixel near them by GROW_FLOOR and look more like it than like the face."""
+    if not moving.any():
+        return moving
+    reach = cv2.dilate(moving.astype(np.uint8), _ellipse(2 * GROW_REACH + 1)) > 0
+    slack = _distances(sharp, appearance.sharp_median, appearance.region, PLACEMENT_SLACK)
+    faint = reach & appearance.region & (slack > GROW_FLOOR)
+    core = cv2.erode(moving.astype(np.uint8), _ellipse(3)) > 0
+    faint &= nearer_occluder(sharp, slack, core if core.any() else moving)
+    return clean(_touching(faint, _large(moving)) | moving, appearance.region)
+
+
+def _static_edge(appearance: Appearance, sharp: np.ndarray) -> np.ndarray:
+    """The static occluders in this frame: in their zone, pixels far from the skin model and nearer
+    the occluder's local colour than the skin's around them (σ LIGHT_SIGMA / 2)."""
     score = skin_score(sharp, appearance.skin)
     static = appearance.static_zone & (score > FRAME_Z)
     if static.any():
@@ -379,7 +397,7 @@ def _covered(appearance: Appearance, lab: np.ndarray, sharp: np.ndarray) -> tupl
         core = static & (score > CORE_Z)
         face = np.linalg.norm(sharp - _local_mean(sharp, skin, LIGHT_SIGMA / 2), axis=-1)
         static &= nearer_occluder(sharp, face, core if core.any() else static)
-    return moving, clean(static, appearance.region)
+    return clean(static, appearance.region)
 
 
 def refine(appearance: Appearance, marks: Landmarks, matrix: np.ndarray, occluded: np.ndarray) -> np.ndarray:
