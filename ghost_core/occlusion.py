@@ -103,13 +103,22 @@ def _shift(lab: np.ndarray, median: np.ndarray, region: np.ndarray) -> np.ndarra
     return np.median((lab - median)[region], axis=0) if region.any() else np.zeros(3, np.float32)
 
 
+def _weighted_blur(
+    values: np.ndarray, weight: np.ndarray, sigma: float, fallback: np.ndarray | float
+) -> np.ndarray:
+    """Gaussian mean of `values` (h×w or h×w×c) under `weight` (h×w) around each pixel; `fallback`
+    where no weight is near."""
+    spread = weight[..., None] if values.ndim == 3 else weight
+    num = cv2.GaussianBlur(values * spread, (0, 0), sigma)
+    den = cv2.GaussianBlur(weight, (0, 0), sigma)
+    den = den[..., None] if values.ndim == 3 else den
+    return np.where(den > 1e-3, num / np.maximum(den, 1e-3), fallback).astype(np.float32)
+
+
 def _local_mean(lab: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray:
     """Mean colour of the `where` pixels near each pixel (Gaussian weights); their mean where none are."""
-    weight = where.astype(np.float32)
-    num = cv2.GaussianBlur(lab * weight[..., None], (0, 0), sigma)
-    den = cv2.GaussianBlur(weight, (0, 0), sigma)[..., None]
     fallback = lab[where].mean(axis=0) if where.any() else lab.reshape(-1, 3).mean(axis=0)
-    return np.where(den > 1e-3, num / np.maximum(den, 1e-3), fallback).astype(np.float32)
+    return _weighted_blur(lab, where.astype(np.float32), sigma, fallback)
 
 
 def nearer_occluder(lab: np.ndarray, face_distance: np.ndarray, core: np.ndarray) -> np.ndarray:
@@ -211,10 +220,8 @@ class SkinModel:
 
 def _local_light(lightness: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Weighted wide blur of `lightness` over `weight`: the skin's light around each pixel."""
-    num = cv2.GaussianBlur(lightness * weight, (0, 0), LIGHT_SIGMA)
-    den = cv2.GaussianBlur(weight, (0, 0), LIGHT_SIGMA)
     fallback = float(np.median(lightness[weight > 0.5])) if (weight > 0.5).any() else float(lightness.mean())
-    return np.where(den > 1e-3, num / np.maximum(den, 1e-3), fallback).astype(np.float32)
+    return _weighted_blur(lightness, weight, LIGHT_SIGMA, fallback)
 
 
 def _skin_features(lab: np.ndarray, weight: np.ndarray) -> np.ndarray:
