@@ -69,8 +69,8 @@ def _load_model_space(name: str) -> np.ndarray:
     path, _, frame = name.partition("#")
     if frame:
         cap = cv2.VideoCapture(str(ASSETS / path))
-        cap.set(cv2.CAP_PROP_POS_FRAMES, int(frame))
-        ok, bgr = cap.read()
+        for _ in range(int(frame) + 1):  # decode up to it: seeking is silently ignored on animated WebP
+            ok, bgr = cap.read()
         cap.release()
         if not ok:
             raise SystemExit(f"cannot decode {path} frame {frame}")
@@ -345,6 +345,10 @@ def occlusion_shot(work: Path, frames: list[np.ndarray]) -> dict[str, Any]:
 
 EXPR_PLATES = ("faces/obama2.jpg", "faces/obama.jpg", "faces/mark.jpg", "faces/alex_lacamoire1.jpg",
                "video/dance.mp4#35")  # fmt: skip
+# Open mouths (mesh ratio >= 0.15) first measured when the mouth's margin was chosen (3, 5, 6, 7 px
+# were compared on these and the five above), so they are not fully held out; the first face of each.
+EXPR_MORE = ("faces/alex_lacamoire2.png", "faces/biden2.jpg", "faces/obama3.jpg", "faces/two_people.jpg",
+             "video/elon.webp#0", "video/elon.webp#27", "video/mark.webp#27")  # fmt: skip
 EXPR_TARGET = 0.15  # largest relative error of an opening ratio, output vs plate
 
 
@@ -369,8 +373,8 @@ def expression_rows(work: Path) -> list[dict[str, Any]]:
     view = _view()
     detector, landmarker = open_detector("retinaface"), open_landmarker("mesh")
     rows = []
-    for name in EXPR_PLATES:
-        stem = Path(name.split("#")[0]).stem
+    for name in EXPR_PLATES + EXPR_MORE:
+        stem = Path(name.split("#")[0]).stem + name.partition("#")[2]
         plate = work / f"{stem}.exr"
         model = _load_model_space(name)
         _write_plate(plate, model, view)
@@ -410,8 +414,12 @@ def _print_expression(rows: list[dict[str, Any]]) -> None:
                 f"{a['ratios'][k]:5.3f} ({a['error'][k]:5.1%})"
             )
         print(f"{r['plate']:<26} " + " ".join(cells))
-    worst = max(max(r["after"]["error"].values()) for r in rows)
-    print(f"worst error with keep_expression on: {worst:.1%} (target <= {EXPR_TARGET:.0%})")
+    for label, names in (("first five", EXPR_PLATES), ("seven more", EXPR_MORE)):
+        chosen = [r for r in rows if r["plate"] in names]
+        worst = max(max(r["after"]["error"].values()) for r in chosen)
+        within = sum(max(r["after"]["error"].values()) <= EXPR_TARGET for r in chosen)
+        print(f"{label}: {within}/{len(chosen)} plates within {EXPR_TARGET:.0%} with keep_expression on, "
+              f"worst error {worst:.1%}")
 
 
 # ---------------------------------------------------------------------------------------- sharpness

@@ -74,25 +74,30 @@ def region_masks(landmarks: Landmarks, size: int = CROP_SIZE) -> dict[str, np.nd
 
 
 EXPRESSION_REGIONS = ("eyes", "mouth")  # what makes the target's expression: eye openings, inner mouth
-EXPRESSION_GROW = 3.0  # the hold-out stays solid this far past the region's edge (224-crop pixels)
+# The hold-out stays solid this far past each region's edge (224-crop pixels). The mouth's margin is
+# wider: with 3 px the swapped lips start right at the plate's inner-lip edge, and both landmarkers
+# (mesh, dlib) then read the opening 17-35 % small on held-out photos although its pixels are the plate's.
+EXPRESSION_GROW = {"eyes": 3.0, "mouth": 6.0}
 EXPRESSION_FEATHER = 4.0  # then fades to 0 over this width
 
 
 def expression_holdout(landmarks: Landmarks, size: int = CROP_SIZE) -> np.ndarray:
     """The plate's eye openings and inner mouth as a feathered size×size float32 hold-out matte.
 
-    Exactly 1 on each region and `EXPRESSION_GROW` pixels past it (so the plate's own pixels come back
-    bit for bit there, even on a thin closed-eye slit, which a blur would dim; the margin keeps the
+    Exactly 1 on each region and its `EXPRESSION_GROW` pixels past it (so the plate's own pixels come
+    back bit for bit there, even on a thin closed-eye slit, which a blur would dim; the margin keeps the
     plate's own lid and inner-lip edge, where the landmark contour sits), then falling smoothly to 0
     over `EXPRESSION_FEATHER` pixels by distance; float work on this crop alone, so it depends on no
     other face or frame.
     """
     masks = region_masks(landmarks, size)
-    hard = np.maximum(masks["eyes"], masks["mouth"])
-    if not hard.any():
-        return hard
-    outside = (hard == 0).astype(np.uint8)
-    distance = cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     scale = size / CROP_SIZE
-    t = np.clip(1.0 - (distance - EXPRESSION_GROW * scale) / (EXPRESSION_FEATHER * scale), 0.0, 1.0)
-    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)  # smoothstep: no kink where it meets 0 or 1
+    kept = np.zeros((size, size), np.float32)
+    for name in EXPRESSION_REGIONS:
+        if not masks[name].any():
+            continue
+        outside = (masks[name] == 0).astype(np.uint8)
+        distance = cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        t = np.clip(1.0 - (distance - EXPRESSION_GROW[name] * scale) / (EXPRESSION_FEATHER * scale), 0.0, 1.0)
+        kept = np.maximum(kept, (t * t * (3.0 - 2.0 * t)).astype(np.float32))  # smoothstep: no kink at 0 or 1
+    return kept

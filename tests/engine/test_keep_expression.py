@@ -18,7 +18,7 @@ from ghost_core import cli
 from ghost_core.faces.align import estimate_norm, warp_crop
 from ghost_core.faces.detectors import open_detector
 from ghost_core.faces.landmarks import open_landmarker
-from ghost_core.faces.regions import expression_holdout, region_masks
+from ghost_core.faces.regions import EXPRESSION_FEATHER, EXPRESSION_GROW, expression_holdout, region_masks
 from ghost_core.io.exr import read_frame
 from ghost_core.io.sequence import FramePattern
 from ghost_core.io.source_image import read_source_image
@@ -95,11 +95,21 @@ def test_holdout_is_solid_on_the_regions_and_feathered_outside() -> None:
     assert hold.dtype == np.float32 and hold.min() >= 0.0 and hold.max() <= 1.0
     assert np.all(hold[hard] == 1.0)
     assert hold[masks["nose"] > 0].mean() < 0.2
-    near = cv2.dilate(hard.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0  # within 2 px: still solid
-    assert np.all(hold[near] == 1.0)
+    for name in ("eyes", "mouth"):  # solid to just inside its margin, zero just past margin + feather
+        region = masks[name].astype(np.uint8)
+        grow, reach = int(EXPRESSION_GROW[name]) - 1, int(EXPRESSION_GROW[name] + EXPRESSION_FEATHER) + 1
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2)
+        near = cv2.dilate(region, disc) > 0
+        assert np.all(hold[near] == 1.0), name
+        band = (cv2.dilate(region, np.ones((2 * reach + 1,) * 2, np.uint8)) > 0) & ~near
+        other = "mouth" if name == "eyes" else "eyes"
+        band &= cv2.dilate(masks[other].astype(np.uint8), np.ones((41, 41), np.uint8)) == 0
+        assert band.any() and hold[band].min() == 0.0, name
+    wide = cv2.dilate(masks["mouth"].astype(np.uint8), np.ones((9, 9), np.uint8)) > 0  # 4 px: eyes' fade
+    assert np.all(hold[wide] == 1.0), "the mouth's margin is no wider than the eyes'"
     soft = (hold > 0) & (hold < 1)
     assert soft.sum() > hard.sum() * 0.2, "no soft edge"
-    far = cv2.dilate(hard.astype(np.uint8), np.ones((17, 17), np.uint8)) == 0  # past grow + feather
+    far = cv2.dilate(hard.astype(np.uint8), np.ones((23, 23), np.uint8)) == 0  # past every grow + feather
     assert np.all(hold[far] == 0.0)
     assert np.array_equal(hold, expression_holdout(marks)), "not deterministic"
 
