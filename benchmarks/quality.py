@@ -9,7 +9,8 @@ once with `--color-mode global` and once with `--color-mode local` (both at matc
 view of plate and output it reports:
   - dE_ring: CIEDE2000 between the mean colour of the swapped skin (matte >= 0.99) and the mean
     of the plate's surrounding skin ring (the matte's outer feather band, 0.02 < matte < 0.5,
-    kept where the plate is skin-like: within dE 15 of the plate face's own mean);
+    outside the face only, kept where the plate is skin-like: within dE 15 of the plate face's
+    own mean);
   - dE_face: the same against the plate's own face under that skin (what was replaced);
   - dE_plate: the plate's own face against the same ring: how far a perfect swap's skin may sit
     from the ring on this plate (skin under the face's light is not the skin at its border);
@@ -99,8 +100,16 @@ def _read(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _ring(matte: np.ndarray) -> np.ndarray:
-    """The matte's outer feather band: plate skin right around the swap, where a seam would show."""
-    return (matte > RING_MATTE[0]) & (matte < RING_MATTE[1])
+    """The matte's outer feather band: plate skin right around the swap, where a seam would show.
+
+    Only the band outside the face: the feather around a hole (the eyes and mouth keep_expression
+    holds out) lies on lids and lips, not on the skin that surrounds the face.
+    """
+    inside = (matte >= RING_MATTE[1]).astype(np.uint8)
+    contours, _ = cv2.findContours(inside, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    filled = np.zeros_like(inside)
+    cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+    return (matte > RING_MATTE[0]) & (matte < RING_MATTE[1]) & (filled == 0)
 
 
 def measure(plate_exr: Path, out_exr: Path, view: ColorPath, identity: Any = None) -> dict[str, float]:
