@@ -67,6 +67,10 @@ def _fsync_path(path: Path, directory: bool = False) -> None:
         os.close(fd)
 
 
+# Seconds a sibling temp file must predate our write to count as abandoned (see _remove_abandoned_siblings).
+SIBLING_GRACE_S = 1.0
+
+
 @contextlib.contextmanager
 def atomic_output(target: Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces `target`, on any exception it is removed."""
@@ -92,11 +96,14 @@ def _remove_abandoned_siblings(target: Path, started: float) -> None:
 
     SIGKILL (or a power cut) skips `atomic_output`'s cleanup, so a resumed render would otherwise
     leave `.o.1002.exr.ghost-<pid>.tmp.exr` beside the finished frame for ever. A sibling last
-    modified before this write began cannot belong to a writer that is still running.
+    modified before this write began cannot belong to a writer that is still running. The kernel
+    stamps mtimes from a coarse clock that lags `time.time()` by up to a tick, so "before" means
+    more than `SIBLING_GRACE_S` before: a live writer's fresh file once read as older than our start.
     """
+    cutoff = started - SIBLING_GRACE_S
     for path in target.parent.glob(f".{glob.escape(target.name)}.ghost-*.tmp*"):
         with contextlib.suppress(OSError):
-            if path.stat().st_mtime < started:
+            if path.stat().st_mtime < cutoff:
                 path.unlink()
 
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ghost_core.errors import OutputError
-from ghost_core.io.atomic import atomic_output, check_output_folder, make_output_folder, temp_path_for
+from ghost_core.io.atomic import (
+    SIBLING_GRACE_S,
+    atomic_output,
+    check_output_folder,
+    make_output_folder,
+    temp_path_for,
+)
 from ghost_core.io.exr import read_frame
 from ghost_core.io.exr_write import write_frame
 from ghost_core.io.resume import is_complete, should_write
@@ -56,8 +63,23 @@ def test_a_sibling_still_being_written_is_left_alone(tmp_path: Path) -> None:
     busy = temp_path_for(target, pid=999_998)
     with atomic_output(target) as tmp:
         busy.write_text("in flight")  # modified while we wrote: a live writer
+        # The kernel's coarse mtime clock can stamp it a few ms before our start (CI saw it removed).
+        lagged = time.time() - 0.005
+        os.utime(busy, (lagged, lagged))
         tmp.write_text("whole")
     assert busy.exists()
+
+
+def test_a_sibling_untouched_for_seconds_before_the_write_is_abandoned(tmp_path: Path) -> None:
+    """A worker killed moments ago: a resumed render removes its temp file within seconds."""
+    target = tmp_path / "f.1002.exr"
+    killed = temp_path_for(target, pid=999_997)
+    killed.write_text("half")
+    stamp = time.time() - 2 * SIBLING_GRACE_S
+    os.utime(killed, (stamp, stamp))
+    with atomic_output(target) as tmp:
+        tmp.write_text("whole")
+    assert not killed.exists()
 
 
 def test_atomic_output_cleans_up_on_error(tmp_path: Path) -> None:
