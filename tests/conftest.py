@@ -33,6 +33,7 @@ def official_layouts() -> dict[str, dict[str, tuple[int, ...]]]:
 
 # Test shots (EXR plates made from ../shared/assets) for engine, job, host and farm tests.
 from tests.shots import dance_plate, short_plate  # noqa: E402, F401  (fixtures)
+from tests.weights_home import random_ghost_home  # noqa: E402, F401  (fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -20,17 +20,9 @@ SOURCE = str(ASSETS / "faces" / "mark.jpg")
 
 
 @pytest.fixture(scope="module")
-def ghost_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    from ghost_core.models_store import install
-    from ghost_core.nets.random_weights import save_random_checkpoint
-
-    root = tmp_path_factory.mktemp("boost_home")
+def ghost_home(random_ghost_home: Path) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GHOSTSWAP_HOME", str(root / "home"))
-        save_random_checkpoint("generator", root / "w" / "G_unet_1block.pth", num_blocks=1)
-        save_random_checkpoint("arcface", root / "w" / "backbone.pth")
-        install("ghost_unet_1block", from_dir=root / "w")
-        install("arcface_backbone", from_dir=root / "w")
+        patch.setenv("GHOSTSWAP_HOME", str(random_ghost_home))
         yield
 
 

@@ -89,17 +89,9 @@ def test_metric_scores_ghost_outputs_as_the_source_person(swapped: str, person: 
 
 @pytest.mark.slow
 def test_ghost_swapper_renders_with_installed_random_weights(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dance_plate: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dance_plate: str, random_ghost_home: Path
 ) -> None:
-    from ghost_core.models_store import install
-    from ghost_core.nets.random_weights import save_random_checkpoint
-
-    monkeypatch.setenv("GHOSTSWAP_HOME", str(tmp_path / "home"))
-    weights = tmp_path / "weights"
-    save_random_checkpoint("generator", weights / "G_unet_1block.pth", num_blocks=1)
-    save_random_checkpoint("arcface", weights / "backbone.pth")
-    install("ghost_unet_1block", from_dir=weights)
-    install("arcface_backbone", from_dir=weights)
+    monkeypatch.setenv("GHOSTSWAP_HOME", str(random_ghost_home))
     out = tmp_path / "out" / "g.####.exr"
     mark = str(ASSETS / "faces" / "mark.jpg")
     code = cli.main([

@@ -115,17 +115,11 @@ def test_holdout_is_solid_on_the_regions_and_feathered_outside() -> None:
 
 
 @pytest.mark.slow
-def test_ghost_default_is_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dance_plate: str) -> None:
+def test_ghost_default_is_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dance_plate: str, random_ghost_home: Path
+) -> None:
     """GHOST's AEI-Net keeps the target's expression itself: auto must leave its output as it was."""
-    from ghost_core.models_store import install
-    from ghost_core.nets.random_weights import save_random_checkpoint
-
-    monkeypatch.setenv("GHOSTSWAP_HOME", str(tmp_path / "home"))
-    weights = tmp_path / "weights"
-    save_random_checkpoint("generator", weights / "G_unet_1block.pth", num_blocks=1)
-    save_random_checkpoint("arcface", weights / "backbone.pth")
-    install("ghost_unet_1block", from_dir=weights)
-    install("arcface_backbone", from_dir=weights)
+    monkeypatch.setenv("GHOSTSWAP_HOME", str(random_ghost_home))
     common = [
         "-q", "render", "--plate", dance_plate, "--frames", "1001", "--source", SOURCE, "--swapper", "ghost",
         "--model", "ghost_unet_1block", "--detector", "retinaface", "--landmarker", "mesh",
