@@ -255,9 +255,10 @@ class ShotSettings:
     )
     keep_expression: str = knob(
         "auto", job="matte.keep_expression", kind="choice", cli="--keep-expression", stage="render",
-        choices=("auto", "on", "off"), commands=("render",),
+        choices=("auto", "on", "lips", "off"), commands=("render",), host=True, label="keep expression",
         help="keep the plate's own eye openings and inner mouth (teeth, tongue) out of the matte, so the "
-        "target's expression survives: auto is on for the morph swapper, off for ghost",
+        "target's expression survives: auto is on for the morph swapper, off for ghost; lips keeps the "
+        "plate's whole lips too (its lip performance, at some of the source's likeness)",
     )
     layers: str = knob(
         "", job="matte.layers", kind="str", cli="--layers", metavar="LIST", stage="render",

@@ -38,12 +38,18 @@ def frame_holdout(renderer: Renderer, plate: Frame, frame: int | None) -> np.nda
     return read_holdout(spec, plate, frame) if spec else None
 
 
-def keeps_expression(renderer: Renderer) -> bool:
-    """`matte.keep_expression` resolved: auto keeps it for morph, which warps the source photo's own
-    lips and eyes over the target's (an open mouth comes out shut), not for GHOST, whose AEI-Net
-    already carries the target's expression."""
+def expression_mode(renderer: Renderer) -> str:
+    """`matte.keep_expression` resolved to on, lips or off: auto keeps it for morph, which warps the
+    source photo's own lips and eyes over the target's (an open mouth comes out shut), not for GHOST,
+    whose AEI-Net already carries the target's expression."""
     value = renderer.settings.keep_expression
-    return value == "on" or (value == "auto" and renderer.swapper.name == "morph")
+    if value == "auto":
+        return "on" if renderer.swapper.name == "morph" else "off"
+    return value
+
+
+def keeps_expression(renderer: Renderer) -> bool:
+    return expression_mode(renderer) != "off"
 
 
 def detail_strength(renderer: Renderer) -> float:
@@ -87,7 +93,7 @@ def shape_matte(
     if occlusion is not None and renderer.settings.occlusion != "off":
         crop_matte = crop_matte * (1.0 - guarded(occlusion))
     if keeps_expression(renderer) or layers.wanted("expression"):
-        kept = expression_holdout(plate_landmarks(), size)
+        kept = expression_holdout(plate_landmarks(), size, lips=expression_mode(renderer) == "lips")
         layers.add("expression", kept, alignment.inverse, box)
         if keeps_expression(renderer):
             crop_matte = crop_matte * (1.0 - kept)

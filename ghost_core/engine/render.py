@@ -400,7 +400,7 @@ def _write_one(
         "track_digest": renderer.plan.digest,
         "render_digest": digest,
         "faces": len(faces),
-        "keep_expression": "on" if mattes.keeps_expression(renderer) else "off",
+        "keep_expression": mattes.expression_mode(renderer),
         "detail_match": mattes.detail_strength(renderer),
         **provenance,
     }

@@ -41,6 +41,14 @@ _R106: dict[str, tuple[tuple[int, ...], ...]] = {
 
 POINT_SETS = {"face_mesh_468": _MESH, "insightface_106": _R106}
 
+# The outer lip line (the whole lips), for keeping the plate's lips with `keep_expression lips`; on
+# 2d106det the hull of all its mouth points is that line.
+OUTER_LIPS = {
+    "face_mesh_468": (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91,
+                      146),
+    "insightface_106": tuple(range(52, 72)),
+}  # fmt: skip
+
 
 def _inner_points(points: np.ndarray) -> np.ndarray:
     """Mouth points strictly inside the outer lip hull: the inner lip line (2d106det names no order)."""
@@ -79,25 +87,34 @@ EXPRESSION_REGIONS = ("eyes", "mouth")  # what makes the target's expression: ey
 # (mesh, dlib) then read the opening 17-35 % small on held-out photos although its pixels are the plate's.
 EXPRESSION_GROW = {"eyes": 3.0, "mouth": 6.0}
 EXPRESSION_FEATHER = 4.0  # then fades to 0 over this width
+LIPS_GROW = 2.0  # `lips`: solid this far past the outer lip line (the plate's own lip edge), then the feather
 
 
-def expression_holdout(landmarks: Landmarks, size: int = CROP_SIZE) -> np.ndarray:
+def expression_holdout(landmarks: Landmarks, size: int = CROP_SIZE, lips: bool = False) -> np.ndarray:
     """The plate's eye openings and inner mouth as a feathered size×size float32 hold-out matte.
 
     Exactly 1 on each region and its `EXPRESSION_GROW` pixels past it (so the plate's own pixels come
     back bit for bit there, even on a thin closed-eye slit, which a blur would dim; the margin keeps the
     plate's own lid and inner-lip edge, where the landmark contour sits), then falling smoothly to 0
     over `EXPRESSION_FEATHER` pixels by distance; float work on this crop alone, so it depends on no
-    other face or frame.
+    other face or frame. With `lips` the whole lips (outer lip line, `LIPS_GROW` past it) are kept as
+    well: the plate's lip performance comes back, not only its teeth and tongue.
     """
     masks = region_masks(landmarks, size)
+    grow = dict(EXPRESSION_GROW)
+    names: tuple[str, ...] = EXPRESSION_REGIONS
+    outer = OUTER_LIPS.get(landmarks.layout.name)
+    if lips and outer is not None:
+        masks["lips"] = np.zeros((size, size), np.float32)
+        _fill(masks["lips"], landmarks.points[list(outer)])
+        grow["lips"], names = LIPS_GROW, (*names, "lips")
     scale = size / CROP_SIZE
     kept = np.zeros((size, size), np.float32)
-    for name in EXPRESSION_REGIONS:
+    for name in names:
         if not masks[name].any():
             continue
         outside = (masks[name] == 0).astype(np.uint8)
         distance = cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-        t = np.clip(1.0 - (distance - EXPRESSION_GROW[name] * scale) / (EXPRESSION_FEATHER * scale), 0.0, 1.0)
+        t = np.clip(1.0 - (distance - grow[name] * scale) / (EXPRESSION_FEATHER * scale), 0.0, 1.0)
         kept = np.maximum(kept, (t * t * (3.0 - 2.0 * t)).astype(np.float32))  # smoothstep: no kink at 0 or 1
     return kept

@@ -1,9 +1,9 @@
 """`matte.keep_expression`: the plate's own eye openings and inner mouth come back through the matte.
 
-dance.mp4 (4 frames, scene-linear) through the offline morph swapper: auto (on for morph), off and
-a chunked auto render, each writing the `expression` layer (the plate's kept regions in the frame).
-Where that layer is solid the matte must be 0 and the plate's bits come through; elsewhere the
-matte must equal the off render's bit for bit; chunks must equal the whole render.
+dance.mp4 (4 frames, scene-linear) through the offline morph swapper: auto (on for morph), off,
+lips and a chunked auto render, each writing the `expression` layer (the plate's kept regions in
+the frame). Where that layer is solid the matte must be 0 and the plate's bits come through;
+elsewhere the matte must equal the off render's bit for bit; chunks must equal the whole render.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from ghost_core import cli
 from ghost_core.faces.align import estimate_norm, warp_crop
 from ghost_core.faces.detectors import open_detector
 from ghost_core.faces.landmarks import open_landmarker
-from ghost_core.faces.regions import EXPRESSION_FEATHER, EXPRESSION_GROW, expression_holdout, region_masks
+from ghost_core.faces.regions import (
+    EXPRESSION_FEATHER,
+    EXPRESSION_GROW,
+    OUTER_LIPS,
+    expression_holdout,
+    region_masks,
+)
 from ghost_core.io.exr import read_frame
 from ghost_core.io.sequence import FramePattern
 from ghost_core.io.source_image import read_source_image
@@ -40,8 +46,9 @@ def shot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     track = str(folder / "track.json")
     assert cli.main(["-q", "track", "--plate", plate, "--source", SOURCE, "--out", track, *OFFLINE]) == 0
     common = ["--plate", plate, "--source", SOURCE, "--track", track, *OFFLINE, "--layers", "expression"]
-    outs = {name: str(folder / name / "o.####.exr") for name in ("off", "auto", "chunks")}
+    outs = {name: str(folder / name / "o.####.exr") for name in ("off", "auto", "lips", "chunks")}
     assert cli.main(["-q", "render", *common, "--out", outs["off"], "--keep-expression", "off"]) == 0
+    assert cli.main(["-q", "render", *common, "--out", outs["lips"], "--keep-expression", "lips"]) == 0
     assert cli.main(["-q", "render", *common, "--out", outs["auto"]]) == 0
     for spec in ("1001-1002", "1003-1004"):
         assert cli.main(["-q", "render", *common, "--out", outs["chunks"], "--frames", spec]) == 0
@@ -75,6 +82,23 @@ def test_matte_is_unchanged_outside_the_kept_regions(shot: dict[str, str]) -> No
         a, b = _bits(on.plane("ghost.matte")), _bits(off.plane("ghost.matte"))
         assert np.array_equal(a[outside], b[outside]), f
         assert not np.array_equal(a, b), f"{f}: keep_expression changed nothing"
+
+
+def test_lips_keeps_the_plate_whole_mouth_bit_exact(shot: dict[str, str]) -> None:
+    for f in range(1001, 1001 + FRAMES):
+        lips, auto, plate = _frame(shot, "lips", f), _frame(shot, "auto", f), _frame(shot, "plate", f)
+        assert lips.spec.get_string_attribute("ghost:keep_expression") == "lips"
+        kept = lips.plane("ghost.expression").astype(np.float32)
+        core = cv2.erode((kept >= 1.0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        inner = auto.plane("ghost.expression").astype(np.float32)
+        assert np.all(kept >= inner), f"{f}: lips keeps less than on"
+        assert (kept >= 1.0).sum() > 1.1 * (inner >= 1.0).sum(), f"{f}: the lips are not kept"
+        assert np.all(lips.plane("ghost.matte")[core] == 0)
+        for name in "RGB":
+            assert np.array_equal(_bits(lips.plane(name))[core], _bits(plate.plane(name))[core]), (f, name)
+        outside = kept == 0
+        a, b = _bits(lips.plane("ghost.matte")), _bits(_frame(shot, "off", f).plane("ghost.matte"))
+        assert np.array_equal(a[outside], b[outside]), f
 
 
 def test_chunks_equal_whole(shot: dict[str, str]) -> None:
@@ -112,6 +136,15 @@ def test_holdout_is_solid_on_the_regions_and_feathered_outside() -> None:
     far = cv2.dilate(hard.astype(np.uint8), np.ones((23, 23), np.uint8)) == 0  # past every grow + feather
     assert np.all(hold[far] == 0.0)
     assert np.array_equal(hold, expression_holdout(marks)), "not deterministic"
+    lips = expression_holdout(marks, lips=True)
+    outer = np.zeros_like(hold)
+    cv2.fillConvexPoly(
+        outer, cv2.convexHull(np.round(marks.points[list(OUTER_LIPS["face_mesh_468"])]).astype(np.int32)), 1.0
+    )
+    assert np.all(lips[outer > 0] == 1.0), "lips: the plate's whole lips are not solid"
+    assert np.all(lips >= hold) and (lips == 1.0).sum() > 1.05 * (hold == 1.0).sum()
+    eyes_only = cv2.dilate(outer.astype(np.uint8), np.ones((23, 23), np.uint8)) == 0
+    assert np.array_equal(lips[eyes_only], hold[eyes_only]), "lips changed the eyes' hold-out"
 
 
 @pytest.mark.slow

@@ -402,6 +402,7 @@ def test_a_new_host_knob_reaches_nuke(vendored_copy: vendor.Plugins) -> None:
         "test_knob": 1.25,
         "layer": "ghost.matte",
         "occlusion": "off",
+        "keep_expression": "auto",
         "layers": "",
         "holdout": None,
     }
@@ -412,6 +413,7 @@ def test_a_new_host_knob_reaches_nuke(vendored_copy: vendor.Plugins) -> None:
         "test_knob": None,
         "layer": "ghost.matte",
         "occlusion": "off",
+        "keep_expression": "auto",
         "layers": "",
         "holdout": None,
     }
@@ -470,6 +472,7 @@ def test_a_new_host_knob_reaches_blender(vendored_copy: vendor.Plugins) -> None:
         "test_knob": 1.25,
         "layer": "ghost.matte",
         "occlusion": "off",
+        "keep_expression": "auto",
         "layers": "",
         "holdout": None,
     }

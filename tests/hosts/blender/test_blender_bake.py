@@ -98,6 +98,7 @@ def test_bake_runs_ghostswap_bake_with_the_job_in_the_cache_folder(baked: Baked)
         "brow_lift": None,
         "layer": "ghost.matte",
         "occlusion": "off",
+        "keep_expression": "auto",
         "layers": "",
         "holdout": None,
     }

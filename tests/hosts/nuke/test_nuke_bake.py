@@ -112,6 +112,7 @@ def test_the_job_file_says_exactly_what_the_knobs_say(baked: dict[str, Any]) -> 
             "brow_lift": None,
             "layer": "ghost.matte",
             "occlusion": "off",
+            "keep_expression": "auto",
             "layers": "",
             "holdout": None,
         },

@@ -51,7 +51,8 @@ describe("GhostSwap.fuse", function()
     assert.is_true(reg.attrs.REG_TimeVariant)
     -- Swapper ... BrowLift come from the engine's knob table (the generated block), in its order.
     assert.are.same({ "ColorSpace", "SourcePhoto", "Target", "TrackIds", "TargetPhoto", "Swapper", "Model",
-                      "Enhance", "ColorMatch", "WarnYaw", "MaxYaw", "OverrideMatte", "Erode", "Feather", "BrowLift", "Occlusion", "Layers",
+                      "Enhance", "ColorMatch", "WarnYaw", "MaxYaw", "OverrideMatte", "Erode", "Feather", "BrowLift", "Occlusion",
+                      "KeepExpression", "Layers",
                       "Holdout", "CacheFolder", "Executable",
                       "Input", "HoldoutMatte" },
                     rt.input_ids)
@@ -89,7 +90,7 @@ describe("GhostSwap.fuse", function()
       swapper = { name = "morph", enhance = false },
       color = { colorspace = "ACEScg", match = 1 },
       pose = { warn_yaw = 45, max_yaw = 65 },
-      matte = { layer = "ghost.matte", occlusion = "off", layers = "" },
+      matte = { layer = "ghost.matte", occlusion = "off", keep_expression = "auto", layers = "" },
       host = { name = "fusion", node = "GhostSwap1" },
     }, job)
     local text = read(dir .. "/GhostSwap1/job.1002.json")
@@ -117,7 +118,7 @@ describe("GhostSwap.fuse", function()
     assert.are.equal("lin_rec709", job.color.colorspace)
     assert.are.equal(0.25, job.color.match)
     assert.are.same({ erode = 3, feather = 1.5, brow_lift = 1.0, layer = "ghost.matte", occlusion = "off",
-                      layers = "" }, job.matte)
+                      keep_expression = "auto", layers = "" }, job.matte)
     assert.are.same({ 0, 3 }, job.targets.track_ids)
     assert.are.equal("7", job.frames)
     assert.truthy(rt.commands[1]:find("'--frames' '7'", 1, true))
