@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -95,7 +96,11 @@ def _run(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     setup_logging(args.verbose, args.quiet)
     try:
-        result = args.func(args)
+        # With --json, stdout carries the one JSON document and nothing else: what libraries print
+        # while the command runs (Ray's driver prints its cluster's error messages to stdout) goes to
+        # stderr, so a farm script can parse stdout as it is.
+        with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+            result = args.func(args)
     except GhostSwapError as exc:
         if args.json:
             emit_json({**exc.details, "ok": False, "error": type(exc).__name__, "message": str(exc)})
