@@ -202,13 +202,19 @@ def colour_rows(work: Path) -> list[dict[str, Any]]:
 # (clip, first frame, frames, role): the shots the occluders are pasted on. The estimate's
 # constants were tuned on the first; the second and third were held out and then looked at for
 # later changes (the spread cap on elon's hand, the edge and growth work on all three); the
-# fourth was never looked at. ../shared's clips are one performance with different people
-# swapped in, so these are other faces on other stretches.
+# fourth was never looked at; the last four are other stretches of the same clips. ../shared's
+# clips are one performance with different people swapped in, so these are other faces on other
+# stretches.
 OCC_SHOTS = (
     ("video/dance.mp4", 0, 18, "tuning"),
     ("video/elon.webp", 36, 18, "held out, then looked at"),
     ("video/orig.webp", 46, 18, "held out, then looked at"),
     ("video/mark.webp", 24, 18, "held out"),
+    # Other stretches of the same four clips, first measured after every change above (never tuned on).
+    ("video/dance.mp4", 44, 18, "second stretch"),
+    ("video/elon.webp", 0, 18, "second stretch"),
+    ("video/orig.webp", 0, 18, "second stretch"),
+    ("video/mark.webp", 0, 18, "second stretch"),
 )
 OCC_HAND_TEXTURE = "faces/aligned224/source2.png"  # the hand's skin comes from another photo
 # occluder -> frames (0-based) it covers; glasses are on every frame (a static occluder)
@@ -303,7 +309,7 @@ def occlusion_rows(work: Path) -> list[dict[str, Any]]:
     """Per shot of OCC_SHOTS: IoU of ghost.occlusion with pasted occluders, their pixels kept, matte lost."""
     rows = []
     for clip, start, count, role in OCC_SHOTS:
-        shot = work / Path(clip).stem
+        shot = work / f"{Path(clip).stem}_{start}"
         shot.mkdir()
         row = occlusion_shot(shot, read_clip(ASSETS / clip, start=start, limit=count).images)
         rows.append({"shot": f"{clip} {start}-{start + count - 1}", "role": role, **row})
