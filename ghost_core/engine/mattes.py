@@ -48,10 +48,6 @@ def expression_mode(renderer: Renderer) -> str:
     return value
 
 
-def keeps_expression(renderer: Renderer) -> bool:
-    return expression_mode(renderer) != "off"
-
-
 def detail_strength(renderer: Renderer) -> float:
     """`detail.match` resolved: not given, it is 1 for morph, whose warped source photo is sharper
     than a plate's face (docs/temporal.md), and 0 for GHOST, whose generator paints at 256 px and
@@ -92,10 +88,11 @@ def shape_matte(
             layers.add("occlusion", occlusion, alignment.inverse, box)
     if occlusion is not None and renderer.settings.occlusion != "off":
         crop_matte = crop_matte * (1.0 - guarded(occlusion))
-    if keeps_expression(renderer) or layers.wanted("expression"):
-        kept = expression_holdout(plate_landmarks(), size, lips=expression_mode(renderer) == "lips")
+    keep = expression_mode(renderer)
+    if keep != "off" or layers.wanted("expression"):
+        kept = expression_holdout(plate_landmarks(), size, lips=keep == "lips")
         layers.add("expression", kept, alignment.inverse, box)
-        if keeps_expression(renderer):
+        if keep != "off":
             crop_matte = crop_matte * (1.0 - kept)
     if any(layers.wanted(name) for name in REGIONS):
         visible = 1.0 if occlusion is None else 1.0 - occlusion
