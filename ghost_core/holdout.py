@@ -24,6 +24,16 @@ def is_file_spec(spec: str) -> bool:
     return spec.lower().endswith(".exr")
 
 
+def holdout_path(spec: str, frame: int | None) -> Path | None:
+    """The holdout file of one plate frame; None when `spec` names a plate channel."""
+    if not is_file_spec(spec):
+        return None
+    pattern = FramePattern.parse(spec)
+    if pattern.is_sequence and frame is None:
+        raise InputError(f"{spec}: --holdout is a sequence but the plate is a single frame; give one file")
+    return Path(pattern.path(frame if pattern.is_sequence else None))
+
+
 def _channel(frame: Frame, name: str) -> np.ndarray:
     values = np.asarray(frame.plane(name), np.float32)
     return np.clip(np.nan_to_num(values, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
@@ -39,10 +49,8 @@ def read_holdout(spec: str, plate: Frame, frame: int | None) -> np.ndarray:
                 "name a plate channel or an EXR sequence"
             )
         return _channel(plate, spec)
-    pattern = FramePattern.parse(spec)
-    if pattern.is_sequence and frame is None:
-        raise InputError(f"{spec}: --holdout is a sequence but the plate is a single frame; give one file")
-    path = Path(pattern.path(frame if pattern.is_sequence else None))
+    path = holdout_path(spec, frame)
+    assert path is not None  # a file spec
     matte = read_frame(path)
     if (matte.width, matte.height) != (plate.width, plate.height):
         raise InputError(

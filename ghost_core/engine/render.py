@@ -43,6 +43,7 @@ from ghost_core.engine.temporal import Stabiliser, TemporalSettings
 from ghost_core.engine.torch_warp import cuda_geometry, warps_on
 from ghost_core.engine.write_pool import FrameWrite, WritePool, auto_workers, inline
 from ghost_core.errors import OutputError, TrackFileError, UsageError
+from ghost_core.holdout import holdout_path
 from ghost_core.io.atomic import check_output_folder, make_output_folder, same_file
 from ghost_core.io.exr import Frame, channel_formats, read_frame, read_header
 from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame
@@ -172,7 +173,7 @@ def render(renderer: Renderer, frames: Frames) -> RenderSummary:
     # cancelled render keeps every finished frame and leaves no partial one.
     size = max(1, settings.batch)
     batches = [frames[start : start + size] for start in range(0, len(frames), size)]
-    read = partial(_read_batch, src, dst, options, wanted, settings.overwrite)
+    read = partial(_read_batch, src, dst, options, wanted, settings.overwrite, settings.holdout)
     with (
         streaming_buffers(),
         WritePool(auto_workers(settings.write_workers)) as writer,  # compose thread + encode pool
@@ -253,17 +254,24 @@ def _read_batch(
     options: WriteOptions,
     wanted: dict[str, str],
     overwrite: bool,
+    holdout: str | None,
     batch: Frames,
 ) -> tuple[list[int | None], list[Frame]]:
     """The batch's frames still to render and their decoded plates (runs on the read-ahead thread).
 
-    Touches no renderer state (only files), so running it early cannot change a frame's pixels.
+    A finished frame is stale when its plate or its holdout file is newer (a roto re-published in
+    place keeps its path, and so the digest). Touches no renderer state (only files), so
+    running it early cannot change a frame's pixels.
     """
     todo: list[int | None] = []
     for f in batch:
         out, plate = dst.path(f), src.path(f)
         expected = _expected(read_header(plate), options)
-        if overwrite or not is_complete(out, expected, wanted, newer_than=plate):
+        inputs = [plate]
+        roto = holdout_path(holdout, f) if holdout else None
+        if roto is not None:
+            inputs.append(roto)
+        if overwrite or not is_complete(out, expected, wanted, newer_than=inputs):
             todo.append(f)
     return todo, [read_frame(src.path(f)) for f in todo]
 

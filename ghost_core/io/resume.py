@@ -3,13 +3,14 @@
 A frame counts as finished only if it opens as an EXR, carries every expected channel, has the
 `ghost:complete` marker GhostSwap writes, and its last chunk decodes. Files from other tools, a
 different layout or a copy cut short are rendered again. Callers can also demand header values
-(`attributes`: render passes its settings digest, so a changed knob re-renders) and an input the
-output must be newer than (`newer_than`: a re-rendered upstream plate makes the frame stale).
+(`attributes`: render passes its settings digest, so a changed knob re-renders) and inputs the
+output must be newer than (`newer_than`: a re-rendered upstream plate or a re-drawn holdout roto
+makes the frame stale; a missing one too, so the render reports it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ghost_core.errors import InputError
@@ -21,14 +22,18 @@ def is_complete(
     path: Path,
     expected_channels: Iterable[str],
     attributes: Mapping[str, str] | None = None,
-    newer_than: Path | None = None,
+    newer_than: Path | Sequence[Path] = (),
 ) -> bool:
-    """True if `path` is a finished GhostSwap frame with all `expected_channels` (and `attributes`)."""
+    """True if `path` is a finished GhostSwap frame with all `expected_channels` (and `attributes`),
+    written after every file in `newer_than`."""
     path = Path(path)
     if not path.is_file():
         return False
-    if newer_than is not None and Path(newer_than).stat().st_mtime_ns > path.stat().st_mtime_ns:
-        return False
+    inputs = [newer_than] if isinstance(newer_than, (str, Path)) else list(newer_than)
+    written = path.stat().st_mtime_ns
+    for source in map(Path, inputs):
+        if not source.is_file() or source.stat().st_mtime_ns > written:
+            return False
     try:
         with open_exr(path) as inp:
             spec = inp.spec()

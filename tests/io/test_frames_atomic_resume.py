@@ -138,3 +138,22 @@ def test_resume_accepts_only_complete_frames(tmp_path: Path, exr) -> None:
     junk = tmp_path / "junk.exr"
     junk.write_text("not an exr")
     assert not is_complete(junk, channels)
+
+
+def test_resume_takes_a_frame_older_than_any_of_its_inputs_as_stale(tmp_path: Path, exr) -> None:
+    plate = _plate(exr, tmp_path / "in.exr")
+    roto = tmp_path / "roto.exr"
+    roto.write_bytes(plate.read_bytes())
+    out = tmp_path / "out.exr"
+    channels = ["R", "G", "B", "A", "ghost.matte"]
+    write_frame(out, read_frame(plate))
+    written = out.stat().st_mtime_ns
+    os.utime(plate, ns=(written - 10**9, written - 10**9))
+    os.utime(roto, ns=(written - 10**9, written - 10**9))
+    assert is_complete(out, channels, newer_than=plate)
+    assert is_complete(out, channels, newer_than=[plate, roto])
+    os.utime(roto, ns=(written + 10**9, written + 10**9))  # the roto was re-drawn after the render
+    assert is_complete(out, channels, newer_than=plate)
+    assert not is_complete(out, channels, newer_than=[plate, roto])
+    roto.unlink()  # an input gone: render again, which reports it
+    assert not is_complete(out, channels, newer_than=[plate, roto])
