@@ -8,13 +8,14 @@ frame, so a chunk sees exactly what a whole render sees, and subtracted from the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ghost_core.errors import InputError
 from ghost_core.io.exr import Frame, read_frame
-from ghost_core.io.sequence import FramePattern
+from ghost_core.io.sequence import FramePattern, compact_frames
 
 _PREFERRED = ("A", "Y", "alpha")
 
@@ -32,6 +33,24 @@ def holdout_path(spec: str, frame: int | None) -> Path | None:
     if pattern.is_sequence and frame is None:
         raise InputError(f"{spec}: --holdout is a sequence but the plate is a single frame; give one file")
     return Path(pattern.path(frame if pattern.is_sequence else None))
+
+
+def check_holdout(spec: str | None, frames: Sequence[int | None]) -> None:
+    """Fail before any work when a holdout file of `frames` is missing.
+
+    Otherwise a missing roto frame is found when the render reaches it, maybe hours into a shot.
+    """
+    if not spec or not is_file_spec(spec) or not frames:
+        return
+    paths = {f: holdout_path(spec, f) for f in frames}
+    missing = [f for f, path in paths.items() if path is not None and not path.is_file()]
+    if missing:
+        numbered = [f for f in missing if f is not None]
+        which = f"frames {compact_frames(numbered)}" if numbered else str(paths[missing[0]])
+        raise InputError(
+            f"{spec}: no holdout file for {which} of the frames to render; "
+            "render the roto for the whole range or narrow --frames"
+        )
 
 
 def _channel(frame: Frame, name: str) -> np.ndarray:

@@ -43,7 +43,7 @@ from ghost_core.engine.temporal import Stabiliser, TemporalSettings
 from ghost_core.engine.torch_warp import cuda_geometry, warps_on
 from ghost_core.engine.write_pool import FrameWrite, WritePool, auto_workers, inline
 from ghost_core.errors import OutputError, TrackFileError, UsageError
-from ghost_core.holdout import holdout_path
+from ghost_core.holdout import check_holdout, holdout_path
 from ghost_core.io.atomic import check_output_folder, make_output_folder, same_file
 from ghost_core.io.exr import Frame, channel_formats, read_frame, read_header
 from ghost_core.io.exr_write import WriteOptions, output_layout, write_frame
@@ -103,6 +103,7 @@ def check_output(settings: ShotSettings, plan: ShotPlan, frames: Frames) -> tupl
         raise UsageError("no frames to render; check --frames")
     first = read_header(src.path(frames[0]), check_pixels=False)
     _check_size(src.path(frames[0]), first.width, first.height, plan)
+    check_holdout(settings.holdout, frames)
     unknown = [f for f in frames if f not in plan.tasks and f not in plan.frames]
     if unknown:
         raise UsageError(
