@@ -24,9 +24,8 @@ view of plate and output it reports:
     swapped face to the source photo (plate_identity: the plate's own face to it).
 Targets (issue #13): dE_ring <= 3, sat 0.9-1.1, neg 0.
 
-    parser.add_argument(
-        "--only", choices=("colour", "occlusion", "expression", "sharpness", "pose"), help="run one section"
-    )
+The other sections (`--only occlusion | expression | sharpness | pose | silhouette`) say what they
+measure where they print.
 """
 
 from __future__ import annotations
@@ -35,6 +34,8 @@ import argparse
 import json
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -760,11 +761,116 @@ def _print_occlusion(shots: list[dict[str, Any]]) -> None:
         print(f"  clean shot: matte lost with occlusion auto {rows['clean_matte_lost']:.2%} (target < 1 %)")
 
 
+# ------------------------------------------------------------------------------------- silhouette
+
+# Every plate of the colour and expression sections; none was looked at for the stretch limit, which
+# was set once (3x) from mark.webp frame 42 (the blue-grey stripes at its far cheek, with beckham.jpg).
+SILHOUETTE_PLATES = tuple(dict.fromkeys(PLATES + EXPR_PLATES + EXPR_MORE + EXPR_HELD))
+GREEN_MARGIN = 0.04  # sRGB view: the swap made the pixel this much greener (G - R) than the plate
+
+
+@contextmanager
+def _morph_settings(**overrides: Any) -> Iterator[None]:
+    """Renders in this block use MorphSettings(**overrides) (the same run's "before")."""
+    from ghost_core.swappers import morph
+
+    real = morph.MorphSwapper.__dict__["from_settings"]
+    morph.MorphSwapper.from_settings = classmethod(  # type: ignore[method-assign]
+        lambda cls, _settings: cls(settings=morph.MorphSettings(**overrides))
+    )
+    try:
+        yield
+    finally:
+        morph.MorphSwapper.from_settings = real  # type: ignore[method-assign]
+
+
+def _green_screened(work: Path) -> Path:
+    """SOURCE with its flat background (low chroma, reached from the image border) painted pure green,
+    so any of it that the swap carries onto a plate is told apart from skin."""
+    bgr = cv2.imread(str(ASSETS / SOURCE)).astype(np.int32)
+    flat = (bgr.max(axis=2) - bgr.min(axis=2) < 22).astype(np.uint8)
+    _, labels = cv2.connectedComponents(flat, connectivity=4)
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    out = bgr.astype(np.uint8)
+    out[np.isin(labels, border[border > 0]) & (flat > 0)] = (0, 255, 0)
+    path = work / "green_source.png"
+    cv2.imwrite(str(path), out)
+    return path
+
+
+def silhouette_rows(work: Path) -> list[dict[str, Any]]:
+    """Per plate: how much of the source's background the morph carries into the face, with the
+    stretch limit off (before) and on (after), and the identity score to the real source."""
+    view = _view()
+    green = _green_screened(work)
+    identity = IdentityCheck.open([ASSETS / SOURCE], rendered_from=[])
+    rows = []
+    for name in SILHOUETTE_PLATES:
+        stem = Path(name.split("#")[0]).stem + name.partition("#")[2]
+        plate = work / f"{stem}.exr"
+        _write_plate(plate, _load_model_space(name), view)
+        plate_rgb = view.to_model(_read(plate)[0])
+        row: dict[str, Any] = {"plate": name}
+        for phase, stretch in (("before", 0.0), ("after", 3.0)):
+            figures: dict[str, float] = {}
+            for label, source in (("green", green), ("photo", ASSETS / SOURCE)):
+                out = work / f"{stem}_{label}_{phase}.exr"
+                with _morph_settings(max_stretch=stretch):
+                    code = ghostswap(
+                        ["-q", "render", "--plate", str(plate), "--source", str(source), "--out", str(out),
+                         "--overwrite", *OFFLINE]
+                    )  # fmt: skip
+                if code != 0:
+                    raise SystemExit(f"render failed ({code}) on {name}")
+                out_rgb, matte = _read(out)
+                assert matte is not None
+                rgb = np.clip(view.to_model(out_rgb), 0.0, 1.0)
+                face = matte > 0.5
+                if label == "green":
+                    greener = (rgb[..., 1] - rgb[..., 0]) - (plate_rgb[..., 1] - plate_rgb[..., 0])
+                    leak = face & (greener > GREEN_MARGIN) & (rgb[..., 1] > rgb[..., 0])
+                    figures["leak"] = float(leak.sum() / max(int(face.sum()), 1))
+                    figures["leak_px"] = int(leak.sum())
+                else:
+                    figures["matte"] = float(matte.sum())
+                    scores = [] if identity is None else identity.score(rgb, plate_rgb, matte)
+                    figures["identity"] = scores[0].to_source if scores else float("nan")
+            row[phase] = figures
+        rows.append(row)
+    return rows
+
+
+def _print_silhouette(rows: list[dict[str, Any]]) -> None:
+    print(
+        f"silhouette (morph, source {SOURCE}; before = MorphSettings(max_stretch=0), after = 3; leak = share"
+        " of the face (matte > 0.5) painted greener than the plate with a green-screened copy of the"
+        " source; matte = the photo's final matte area, after / before (GHOST's mask follows the swapped"
+        " face's landmarks); id = identity score to the photo)"
+    )
+    head = f"{'plate':24} {'leak before':>12} {'after':>8} {'matte after/before':>19}"
+    print(f"{head} {'id before':>10} {'after':>7}")
+    for row in rows:
+        b, a = row["before"], row["after"]
+        print(
+            f"{row['plate']:24} {100 * b['leak']:11.2f}% {100 * a['leak']:7.2f}% "
+            f"{a['matte'] / max(b['matte'], 1.0):19.3f} {b['identity']:10.3f} {a['identity']:7.3f}"
+        )
+    for phase in ("before", "after"):
+        leaks = [r[phase]["leak"] for r in rows]
+        ids = [r[phase]["identity"] for r in rows]
+        print(
+            f"  {phase}: leak mean {100 * np.mean(leaks):.2f}%, worst {100 * max(leaks):.2f}%, "
+            f"plates with any {sum(x > 0 for x in leaks)}/{len(rows)}, identity mean {np.nanmean(ids):.3f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument(
-        "--only", choices=("colour", "occlusion", "expression", "sharpness", "pose"), help="run one section"
+        "--only",
+        choices=("colour", "occlusion", "expression", "sharpness", "pose", "silhouette"),
+        help="run one section",
     )
     parser.add_argument("--work", metavar="DIR", help="keep the plates and renders in DIR (must not exist)")
     args = parser.parse_args()
@@ -788,6 +894,10 @@ def main() -> None:
             (Path(tmp) / "sharpness").mkdir()
             figures["sharpness"] = sharpness_rows(Path(tmp) / "sharpness")
             _print_sharpness(figures["sharpness"])
+        if args.only in (None, "silhouette"):
+            (Path(tmp) / "silhouette").mkdir()
+            figures["silhouette"] = silhouette_rows(Path(tmp) / "silhouette")
+            _print_silhouette(figures["silhouette"])
         if args.only in (None, "pose"):
             (Path(tmp) / "pose").mkdir()
             figures["pose"] = pose_rows(Path(tmp) / "pose")

@@ -56,6 +56,12 @@ class MorphSettings:
     # one half of the source's face covers under `mirror_below` of the other half's area, that half
     # is drawn from the other, flipped (0 turns this off).
     mirror_below: float = 0.6
+    # A source's cheek is foreshortened towards its silhouette, where its pixels mix with hair or
+    # background; on a face that turns less, those slivers are stretched over whole target pixels
+    # (grey or blue stripes at the far cheek). Target pixels drawn from a triangle stretched over
+    # `max_stretch` times the face's median, and reached from outside the face through such
+    # pixels, keep the plate (0 turns this off).
+    max_stretch: float = 3.0
 
 
 def _frontality(points: np.ndarray) -> float:
@@ -69,7 +75,11 @@ def _frontality(points: np.ndarray) -> float:
 
 
 def _areas(points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
-    p = points[triangles]
+    return _area(points[triangles])
+
+
+def _area(p: np.ndarray) -> np.ndarray:
+    """Areas of T×3×2 triangles."""
     cross = (p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1]) - (p[:, 2, 0] - p[:, 0, 0]) * (
         p[:, 1, 1] - p[:, 0, 1]
     )
@@ -202,6 +212,9 @@ class MorphSwapper(Swapper):
         region = np.ascontiguousarray(target[box])
         matched = self._match_light(warped[box], self.color.from_model(region), hard[box])
         swapped = self.color.to_model(matched)  # clipped to 0..1
+        # The feather reaches past the source's face: there the warp holds no face (hair, a screen,
+        # the crop's corner), so the blend fades to the target instead of to that.
+        swapped = np.where(covered[box][..., None], swapped, region)
         mask = hard[box].astype(np.float32)
         if reach:
             size = 2 * reach + 1
@@ -251,7 +264,26 @@ class MorphSwapper(Swapper):
             )
             from_twin = np.append(hidden, False)[ids]
             warped = np.where(from_twin[..., None], mirrored, warped)
-        return warped, ids >= 0
+        return warped, self._landed(ids, dst, src)
+
+    def _landed(self, ids: np.ndarray, dst: np.ndarray, src: np.ndarray) -> np.ndarray:
+        """Where the warp lands source face: triangles cover the pixel, and it is not on a sliver
+        of the source's silhouette stretched over the target's edge (`max_stretch`)."""
+        covered = ids >= 0
+        limit = self.settings.max_stretch
+        if limit <= 0:
+            return covered
+        ratio = _area(dst) / np.maximum(_area(src), 1e-6)
+        stretched = np.append(ratio > limit * np.median(ratio), False)[ids] & covered
+        if not stretched.any():
+            return covered
+        # Only the stretched pixels connected to the outside go: a sliver inside the face (a lip
+        # line, a nostril) would leave a hole that the mask's erosion widens.
+        outside = ~covered | stretched
+        count, labels = cv2.connectedComponents(outside.astype(np.uint8), connectivity=4)
+        border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+        reached = np.isin(labels, border[border > 0]) if count > 1 else outside
+        return covered & ~(stretched & reached)
 
     def _face_mask(self, points: np.ndarray) -> np.ndarray:
         """GHOST-style region: hull of the jaw-to-brows points with the brows pushed up from the eyes."""
@@ -291,6 +323,8 @@ class MorphSwapper(Swapper):
             "landmarks": self.landmarker.layout.name,
             "shading_sigma": s.shading_sigma,
             "feather": s.feather,
+            "mirror_below": s.mirror_below,
+            "max_stretch": s.max_stretch,
         }
 
     def model_sha256(self) -> str | None:
