@@ -100,6 +100,12 @@ def _read(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     return pixels[..., :3], matte
 
 
+def _to_source(identity: Any, out_rgb: np.ndarray, plate_rgb: np.ndarray, matte: np.ndarray | None) -> float:
+    """The identity score of the swapped face (model-space RGB) to the source; NaN without a scorer."""
+    scores = [] if identity is None else identity.score(out_rgb, plate_rgb, matte)
+    return scores[0].to_source if scores else float("nan")
+
+
 def _ring(matte: np.ndarray) -> np.ndarray:
     """The matte's outer feather band: plate skin right around the swap, where a seam would show.
 
@@ -428,11 +434,10 @@ def expression_rows(work: Path) -> list[dict[str, Any]]:
                 raise SystemExit(f"render failed ({code}) on {name}")
             out_rgb, matte = _read(out)
             got = openings(view.to_model(out_rgb), kps, landmarker)
-            scores = [] if identity is None else identity.score(view.to_model(out_rgb), plate_rgb, matte)
             row[phase] = {
                 "ratios": got,
                 "error": {k: abs(got[k] / row["plate_ratios"][k] - 1.0) for k in got},
-                "identity": scores[0].to_source if scores else float("nan"),
+                "identity": _to_source(identity, view.to_model(out_rgb), plate_rgb, matte),
             }
         rows.append(row)
     return rows
@@ -833,8 +838,7 @@ def silhouette_rows(work: Path) -> list[dict[str, Any]]:
                     figures["leak_px"] = int(leak.sum())
                 else:
                     figures["matte"] = float(matte.sum())
-                    scores = [] if identity is None else identity.score(rgb, plate_rgb, matte)
-                    figures["identity"] = scores[0].to_source if scores else float("nan")
+                    figures["identity"] = _to_source(identity, rgb, plate_rgb, matte)
             row[phase] = figures
         rows.append(row)
     return rows
