@@ -50,6 +50,7 @@ from ghost_core.cli import main as ghostswap  # noqa: E402
 from ghost_core.color import ColorPath, load_config, model_colorspace  # noqa: E402
 from ghost_core.evaluation.clips import read_clip  # noqa: E402
 from ghost_core.evaluation.colour import chroma, ciede2000, srgb_to_lab  # noqa: E402
+from ghost_core.evaluation.green_screen import green_screened, screen_pixels  # noqa: E402
 from ghost_core.evaluation.seam import seam_de  # noqa: E402
 from ghost_core.review.identity import IdentityCheck  # noqa: E402
 
@@ -771,7 +772,6 @@ def _print_occlusion(shots: list[dict[str, Any]]) -> None:
 # Every plate of the colour and expression sections; none was looked at for the stretch limit, which
 # was set once (3x) from mark.webp frame 42 (the blue-grey stripes at its far cheek, with beckham.jpg).
 SILHOUETTE_PLATES = tuple(dict.fromkeys(PLATES + EXPR_PLATES + EXPR_MORE + EXPR_HELD))
-GREEN_MARGIN = 0.04  # sRGB view: the swap made the pixel this much greener (G - R) than the plate
 
 
 @contextmanager
@@ -790,16 +790,10 @@ def _morph_settings(**overrides: Any) -> Iterator[None]:
 
 
 def _green_screened(work: Path) -> Path:
-    """SOURCE with its flat background (low chroma, reached from the image border) painted pure green,
-    so any of it that the swap carries onto a plate is told apart from skin."""
-    bgr = cv2.imread(str(ASSETS / SOURCE)).astype(np.int32)
-    flat = (bgr.max(axis=2) - bgr.min(axis=2) < 22).astype(np.uint8)
-    _, labels = cv2.connectedComponents(flat, connectivity=4)
-    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    out = bgr.astype(np.uint8)
-    out[np.isin(labels, border[border > 0]) & (flat > 0)] = (0, 255, 0)
+    """SOURCE with its flat background painted pure green (`evaluation/green_screen.py`), as a file."""
+    rgb = cv2.imread(str(ASSETS / SOURCE))[..., ::-1].astype(np.float32) / 255.0
     path = work / "green_source.png"
-    cv2.imwrite(str(path), out)
+    cv2.imwrite(str(path), np.round(green_screened(rgb)[..., ::-1] * 255.0).astype(np.uint8))
     return path
 
 
@@ -832,8 +826,7 @@ def silhouette_rows(work: Path) -> list[dict[str, Any]]:
                 rgb = np.clip(view.to_model(out_rgb), 0.0, 1.0)
                 face = matte > 0.5
                 if label == "green":
-                    greener = (rgb[..., 1] - rgb[..., 0]) - (plate_rgb[..., 1] - plate_rgb[..., 0])
-                    leak = face & (greener > GREEN_MARGIN) & (rgb[..., 1] > rgb[..., 0])
+                    leak = face & screen_pixels(rgb, plate_rgb)
                     figures["leak"] = float(leak.sum() / max(int(face.sum()), 1))
                     figures["leak_px"] = int(leak.sum())
                 else:

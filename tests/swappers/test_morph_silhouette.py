@@ -9,10 +9,10 @@ and there the blend fades to the target, never to what the warp holds (the crop'
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
+from ghost_core.evaluation.green_screen import green_screened, screen_pixels
 from ghost_core.faces.align import estimate_norm, warp_crop
 from ghost_core.faces.detectors import open_detector
 from ghost_core.io.source_image import read_source_image
@@ -25,27 +25,15 @@ def _crop(image: np.ndarray) -> np.ndarray:
     return warp_crop(image, estimate_norm(face.kps)).astype(np.float32)
 
 
-def _green_screened(image: np.ndarray) -> np.ndarray:
-    """The photo's flat background (low chroma, reached from its border) painted pure green."""
-    flat = (image.max(axis=2) - image.min(axis=2) < 22 / 255).astype(np.uint8)
-    _, labels = cv2.connectedComponents(flat, connectivity=4)
-    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    out = image.copy()
-    out[np.isin(labels, border[border > 0]) & (flat > 0)] = (0.0, 1.0, 0.0)
-    return out
-
-
 @pytest.fixture(scope="module")
 def crops() -> tuple[np.ndarray, np.ndarray]:
-    source = _green_screened(read_source_image(ASSETS / "faces" / "beckham.jpg"))
+    source = green_screened(read_source_image(ASSETS / "faces" / "beckham.jpg"))
     target = np.ascontiguousarray(video_frames("elon.webp", 1)[0])
     return _crop(source), _crop(target)
 
 
 def _green(swapped: np.ndarray, target: np.ndarray) -> int:
-    """Pixels the swap made clearly greener than the target and green over red: the source's screen."""
-    greener = (swapped[..., 1] - swapped[..., 0]) - (target[..., 1] - target[..., 0])
-    return int(((greener > 0.04) & (swapped[..., 1] > swapped[..., 0])).sum())
+    return int(screen_pixels(swapped, target).sum())
 
 
 def test_the_source_background_no_longer_reaches_the_face(crops: tuple[np.ndarray, np.ndarray]) -> None:
