@@ -837,6 +837,34 @@ def silhouette_rows(work: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def silhouette_cost(runs: int = 40) -> dict[str, float]:
+    """Seconds per `MorphSwapper.swap` of one aligned crop with the stretch limit off and on,
+    interleaved in the same run (the machine is shared), and their ratio."""
+    import time
+
+    from ghost_core.faces.align import estimate_norm, warp_crop
+    from ghost_core.faces.detectors import open_detector
+    from ghost_core.io.source_image import read_source_image
+    from ghost_core.swappers.morph import MorphSettings, MorphSwapper
+
+    detector = open_detector("retinaface")
+
+    def crop(image: np.ndarray) -> np.ndarray:
+        return warp_crop(image, estimate_norm(detector.detect(image)[0].kps)).astype(np.float32)
+
+    source = crop(read_source_image(ASSETS / SOURCE))
+    target = crop(np.ascontiguousarray(_load_model_space("video/dance.mp4#35")))[None]
+    swappers = {"off": MorphSwapper(settings=MorphSettings(max_stretch=0)), "on": MorphSwapper()}
+    identities = {k: sw.prepare([source]) for k, sw in swappers.items()}
+    spent = dict.fromkeys(swappers, 0.0)
+    for _ in range(runs):
+        for key, swapper in swappers.items():
+            started = time.perf_counter()
+            swapper.swap(target, identities[key])
+            spent[key] += time.perf_counter() - started
+    return {"off_s": spent["off"] / runs, "on_s": spent["on"] / runs, "ratio": spent["on"] / spent["off"]}
+
+
 def _print_silhouette(rows: list[dict[str, Any]]) -> None:
     print(
         f"silhouette (morph, source {SOURCE}; before = MorphSettings(max_stretch=0), after = 3; leak = share"
@@ -895,6 +923,11 @@ def main() -> None:
             (Path(tmp) / "silhouette").mkdir()
             figures["silhouette"] = silhouette_rows(Path(tmp) / "silhouette")
             _print_silhouette(figures["silhouette"])
+            cost = figures["silhouette_cost"] = silhouette_cost()
+            print(
+                f"  cost: morph swap of one crop {1000 * cost['on_s']:.1f} ms with the limit, "
+                f"{1000 * cost['off_s']:.1f} ms without (ratio {cost['ratio']:.3f}, same run, interleaved)"
+            )
         if args.only in (None, "pose"):
             (Path(tmp) / "pose").mkdir()
             figures["pose"] = pose_rows(Path(tmp) / "pose")
