@@ -810,11 +810,11 @@ def silhouette_rows(work: Path) -> list[dict[str, Any]]:
         _write_plate(plate, _load_model_space(name), view)
         plate_rgb = view.to_model(_read(plate)[0])
         row: dict[str, Any] = {"plate": name}
-        for phase, stretch in (("before", 0.0), ("after", 3.0)):
+        for phase, overrides in (("before", {"max_stretch": 0.0}), ("after", {})):  # after: the defaults
             figures: dict[str, float] = {}
             for label, source in (("green", green), ("photo", ASSETS / SOURCE)):
                 out = work / f"{stem}_{label}_{phase}.exr"
-                with _morph_settings(max_stretch=stretch):
+                with _morph_settings(**overrides):
                     code = ghostswap(
                         ["-q", "render", "--plate", str(plate), "--source", str(source), "--out", str(out),
                          "--overwrite", *OFFLINE]
@@ -867,10 +867,10 @@ def silhouette_cost(runs: int = 40) -> dict[str, float]:
 
 def _print_silhouette(rows: list[dict[str, Any]]) -> None:
     print(
-        f"silhouette (morph, source {SOURCE}; before = MorphSettings(max_stretch=0), after = 3; leak = share"
-        " of the face (matte > 0.5) painted greener than the plate with a green-screened copy of the"
-        " source; matte = the photo's final matte area, after / before (GHOST's mask follows the swapped"
-        " face's landmarks); id = identity score to the photo)"
+        f"silhouette (morph, source {SOURCE}; before = MorphSettings(max_stretch=0), after = defaults;"
+        " leak = share of the face (matte > 0.5) painted greener than the plate with a green-screened"
+        " copy of the source; matte = the photo's final matte area, after / before (GHOST's mask"
+        " follows the swapped face's landmarks); id = identity score to the photo)"
     )
     head = f"{'plate':24} {'leak before':>12} {'after':>8} {'matte after/before':>19}"
     print(f"{head} {'id before':>10} {'after':>7}")
