@@ -10,7 +10,7 @@ import pytest
 from ghost_core.errors import InputError, UsageError
 from ghost_core.io.source_image import read_source_image
 from ghost_core.swappers.base import Swapper
-from ghost_core.swappers.morph import MorphIdentity, MorphSwapper
+from ghost_core.swappers.morph import MorphIdentity, MorphSettings, MorphSwapper
 from tests.identity_metric import embed
 
 ALIGNED = Path(__file__).resolve().parents[2].parent / "shared" / "assets" / "faces" / "aligned224"
@@ -102,6 +102,34 @@ def test_faceless_target_is_returned_unchanged(swapper: MorphSwapper, sources) -
     noise = np.random.default_rng(5).random((1, 224, 224, 3), dtype=np.float32)
     out = swapper.swap(noise, swapper.prepare([sources[0]]))
     assert np.array_equal(out, noise)
+
+
+def _barred(crop: np.ndarray) -> np.ndarray:
+    """`crop` with a blue bar across both eyes (target3: the mesh's face presence drops to 0.33)."""
+    import cv2
+
+    out = crop.copy()
+    bar = np.zeros(crop.shape[:2], np.uint8)
+    cv2.line(bar, (30, 95), (194, 95), 1, 30)
+    out[bar > 0] = (0.15, 0.35, 0.75)
+    return out
+
+
+def test_a_face_covered_across_the_eyes_is_swapped_but_not_taken_as_a_source(
+    swapper: MorphSwapper, sources, targets
+) -> None:
+    """The render hands morph only tracked faces, so a low mesh presence means covered, not absent:
+    the face is swapped (it used to come back unchanged below 0.5, and the actor popped back in).
+    A source photo still has to show its face clearly."""
+    covered = _barred(targets[2])[None]
+    presence = swapper.landmarker.landmarks_and_scores(covered)[1][0]
+    assert swapper.settings.min_presence < presence < swapper.settings.source_presence, presence
+    out = swapper.swap(covered, swapper.prepare([sources[0]]))
+    assert np.abs(out - covered).max(-1).mean() > 0.02, "the covered face is replaced"
+    strict = MorphSwapper(swapper.landmarker, settings=MorphSettings(min_presence=0.5))
+    assert np.array_equal(strict.swap(covered, strict.prepare([sources[0]])), covered), "the old threshold"
+    with pytest.raises(InputError, match="no face"):
+        swapper.prepare(covered)
 
 
 def test_prepare_picks_the_face_and_refuses_no_face(swapper: MorphSwapper, sources) -> None:
