@@ -767,6 +767,50 @@ def _print_occlusion(shots: list[dict[str, Any]]) -> None:
         print(f"  clean shot: matte lost with occlusion auto {rows['clean_matte_lost']:.2%} (target < 1 %)")
 
 
+
+def occlusion_cost(runs: int = 20) -> dict[str, float]:
+    """Seconds per `occlusion.estimate` of one crop without and with the pixel registration
+    (REGISTER_ROUNDS 0 and its default), interleaved in the same run: a frame with a bar across
+    both eyes whose landmarks are dragged 6/5 crop px (where it runs), and the same frame clean."""
+    import time
+
+    from ghost_core import occlusion
+    from ghost_core.faces.landmarks import FaceMeshLandmarker
+    from ghost_core.faces.types import Landmarks
+
+    face = _load_model_space("faces/aligned224/target1.png").astype(np.float32)
+    frames = [
+        np.clip(cv2.warpAffine(face, np.float32([[1, 0, dx], [0, 1, dy]]), (224, 224),
+                               borderMode=cv2.BORDER_REFLECT) * light, 0.0, 1.0)
+        for dx, dy, light in [(0, 0, 1), (2, -1, 0.95), (-2, 1, 1.05), (1, 2, 1), (-1, -2, 0.9)]
+    ]  # fmt: skip
+    marks = FaceMeshLandmarker().landmarks(np.stack(frames))
+    bar = np.zeros((224, 224), np.uint8)
+    cv2.line(bar, (40, 70), (190, 130), 1, 22)
+    covered = frames[3].copy()
+    covered[bar > 0] = (0.15, 0.35, 0.75)
+    appearance = occlusion.build_appearance([*frames[:3], covered, frames[4]], marks)
+    dragged = Landmarks(marks[3].points + np.float32([6.0, -5.0]), marks[3].layout)
+    cases = {"bar": (covered, dragged), "clean": (frames[1], marks[1])}
+    rounds = occlusion.REGISTER_ROUNDS
+    spent = {(case, r): 0.0 for case in cases for r in (0, rounds)}
+    try:
+        for _ in range(runs):
+            for case, (crop, lm) in cases.items():
+                for r in (0, rounds):
+                    occlusion.REGISTER_ROUNDS = r
+                    started = time.perf_counter()
+                    occlusion.estimate(appearance, crop, lm)
+                    spent[case, r] += time.perf_counter() - started
+    finally:
+        occlusion.REGISTER_ROUNDS = rounds
+    out = {}
+    for case in cases:
+        out[f"{case}_off_s"], out[f"{case}_on_s"] = spent[case, 0] / runs, spent[case, rounds] / runs
+        out[f"{case}_ratio"] = spent[case, rounds] / spent[case, 0]
+    return out
+
+
 # ------------------------------------------------------------------------------------- silhouette
 
 # Every plate of the colour and expression sections; none was looked at for the stretch limit, which
@@ -911,6 +955,13 @@ def main() -> None:
             (Path(tmp) / "occlusion").mkdir()
             figures["occlusion"] = occlusion_rows(Path(tmp) / "occlusion")
             _print_occlusion(figures["occlusion"])
+            cost = figures["occlusion_cost"] = occlusion_cost()
+            bar_ms = 1000 * cost["bar_on_s"], 1000 * cost["bar_off_s"]
+            print(
+                f"  cost: occlusion estimate of one crop with a bar {bar_ms[0]:.1f} ms with the pixel "
+                f"registration, {bar_ms[1]:.1f} ms without (ratio {cost['bar_ratio']:.2f}); clean crop "
+                f"ratio {cost['clean_ratio']:.2f} (same run, interleaved)"
+            )
         if args.only in (None, "expression"):
             (Path(tmp) / "expression").mkdir()
             figures["expression"] = expression_rows(Path(tmp) / "expression")

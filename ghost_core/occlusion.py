@@ -47,6 +47,13 @@ MAX_HOLE = 250  # crop px: enclosed gaps in an occluder smaller than this are pa
 MIN_AREA = 120  # crop px: smaller specks are noise, not occluders
 REFINE_MARGIN = 12  # crop px around a moving occluder whose landmarks are not trusted for placement
 REFINE_MIN_POINTS = 12  # fewer free landmarks than this: the placement by all of them stands
+REGISTER_ROUNDS = 2  # pixel registrations of a frame with a moving occluder (each kept if it explains more)
+REGISTER_MIN_PIXELS = 2000  # crop px of free face to register on; fewer: the landmark placement stands
+REGISTER_STEPS = 60  # ECC iterations per registration
+# crop px a moving occluder must cover to be registered around: one big enough to drag the landmarks
+# (a bar across the eyes covers 7500-13000); the misplaced edges and specks of clean frames stay under
+# 1000 and would only be moved about by it
+REGISTER_MIN_COVER = 1500
 GUARD = 2  # crop px the final matte stays off a found occluder, so resampling to the plate keeps it exact
 HOLD_FRACTION = 0.5  # of the occluder limit: weaker differences connected to a found occluder join it
 GROW_REACH = 8  # crop px past a found moving occluder where its faint parts are sought
@@ -440,11 +447,51 @@ def estimate(appearance: Appearance, seen: np.ndarray, marks: Landmarks) -> np.n
         again = _covered(appearance, _warp(blurred, better), _warp(barely, better))
         if again[0].sum() + again[1].sum() < moving.sum() + static.sum():
             matrix, (moving, static) = better, again
+    # An occluder over the eyes moves the detector's key points and the landmarks everywhere, so
+    # the placement is also corrected on the pixels it leaves free (kept by the same rule).
+    for _ in range(REGISTER_ROUNDS):
+        large = moving.sum() >= REGISTER_MIN_COVER
+        better = registered(appearance, blurred, matrix, moving | static) if large else matrix
+        if better is matrix:
+            break
+        again = _covered(appearance, _warp(blurred, better), _warp(barely, better))
+        if again[0].sum() + again[1].sum() >= moving.sum() + static.sum():
+            break
+        matrix, (moving, static) = better, again
     found = (moving | static).astype(np.uint8)
     back = cv2.invertAffineTransform(matrix)
     size = seen.shape[1], seen.shape[0]
     crop = cv2.warpAffine(found, back, size, flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT)
     return soften(crop > 0)
+
+
+def registered(
+    appearance: Appearance, blurred: np.ndarray, matrix: np.ndarray, covered: np.ndarray
+) -> np.ndarray:
+    """`matrix` (frame crop → reference) corrected by matching the frame's lightness to the median
+    face's (OpenCV's ECC, affine) on the face pixels away from `covered`; `matrix` itself when too
+    few are left or the fit fails.
+
+    Landmarks are regressed from the whole face: an occluder across both eyes moves every one of
+    them (6-10 crop px on the test shots), and the face misplaced by that shows its hair line and
+    jaw as occluders. The pixels it leaves free are not moved by it.
+    """
+    near = cv2.dilate(covered.astype(np.uint8), _ellipse(2 * REFINE_MARGIN + 1)) > 0
+    use = appearance.region & ~near
+    if use.sum() < REGISTER_MIN_PIXELS:
+        return matrix
+    frame = np.ascontiguousarray(_warp(blurred, matrix)[..., 0])
+    template = np.ascontiguousarray(appearance.median[..., 0])
+    criteria = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, REGISTER_STEPS, 1e-5)
+    try:
+        start = np.eye(2, 3, dtype=np.float32)
+        mask = use.astype(np.uint8)
+        _, warp = cv2.findTransformECC(template, frame, start, cv2.MOTION_AFFINE, criteria, mask, 1)
+    except cv2.error:  # no convergence (a flat or fully covered face)
+        return matrix
+    # ECC's warp takes reference pixels to the placed frame's: reference ← placed is its inverse.
+    correction = np.vstack([cv2.invertAffineTransform(warp.astype(np.float64)), (0.0, 0.0, 1.0)])
+    return (correction @ np.vstack([matrix, (0.0, 0.0, 1.0)]))[:2]
 
 
 def guarded(occlusion: np.ndarray) -> np.ndarray:

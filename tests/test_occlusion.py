@@ -171,6 +171,35 @@ def test_a_face_placed_two_pixels_off_shows_no_occluder(mesh: FaceMeshLandmarker
     assert (estimate(appearance, shots[0], off) > 0.5).mean() < 0.005
 
 
+def test_a_bar_that_drags_every_landmark_is_placed_by_the_pixels_it_leaves_free(
+    mesh: FaceMeshLandmarker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bar across both eyes moves all the regressed landmarks (6-10 crop px on the test shots):
+    placed by them, the face's own hair line and jaw read as occluders; the pixel registration
+    (`occlusion.registered`) puts it back, so only the bar is found."""
+    import ghost_core.occlusion as occlusion
+
+    shots = _moved(_face())
+    marks = mesh.landmarks(np.stack(shots))
+    bar = np.zeros((224, 224), np.uint8)
+    cv2.line(bar, (40, 70), (190, 130), 1, 22)
+    covered = shots[3].copy()
+    covered[bar > 0] = (0.15, 0.35, 0.75)
+    appearance = build_appearance([*shots[:3], covered, shots[4]], marks)
+
+    def dragged(i: int) -> Landmarks:
+        return Landmarks(marks[i].points + np.float32([6.0, -5.0]), marks[i].layout)
+
+    def iou() -> float:
+        found = estimate(appearance, covered, dragged(3)) > 0.5
+        return float((found & (bar > 0)).sum() / (found | (bar > 0)).sum())
+
+    assert iou() > 0.9
+    assert (estimate(appearance, shots[1], dragged(1)) > 0.5).mean() < 0.005, "a clean frame stays clean"
+    monkeypatch.setattr(occlusion, "REGISTER_ROUNDS", 0)
+    assert iou() < 0.5, "without the registration the misplaced face is taken as covered"
+
+
 def test_small_holes_in_an_occluder_are_filled_large_ones_kept() -> None:
     mask = np.zeros((224, 224), bool)
     mask[40:100, 40:180] = True
