@@ -767,7 +767,6 @@ def _print_occlusion(shots: list[dict[str, Any]]) -> None:
         print(f"  clean shot: matte lost with occlusion auto {rows['clean_matte_lost']:.2%} (target < 1 %)")
 
 
-
 def occlusion_cost(runs: int = 20) -> dict[str, float]:
     """Seconds per `occlusion.estimate` of one crop without and with the pixel registration
     (REGISTER_ROUNDS 0 and its default), interleaved in the same run: a frame with a bar across

@@ -49,8 +49,8 @@ class MorphSettings:
     # The mesh's face presence a target crop needs, below which it is returned unchanged (no face).
     # The render only hands over faces its detector tracked and its pose gate let through, so this
     # only has to tell "no face at all" (non-face crops score under 0.005) from a covered one: a
-    # bar across both eyes scores 0.03-0.41 (its mesh is 6-10 px off, as on clear faces that keep
-    # 0.9) and used to skip those frames, so the actor's own face popped back in.
+    # bar across both eyes scores 0.03-0.41 (its mesh is 6-10 px off, as much as on covered faces
+    # that still score 0.9) and used to skip those frames, so the actor's own face popped back in.
     min_presence: float = 0.01
     source_presence: float = 0.5  # a source photo must show its face clearly (no occluder)
     brow_lift: float = 1.0  # GHOST-style brow push (brow += lift·(brow − eye)) so the mask covers the brows
