@@ -774,23 +774,16 @@ def occlusion_cost(runs: int = 20) -> dict[str, float]:
     import time
 
     from ghost_core import occlusion
+    from ghost_core.evaluation.dragged_bar import COVERED, dragged_bar
     from ghost_core.faces.landmarks import FaceMeshLandmarker
-    from ghost_core.faces.types import Landmarks
 
     face = _load_model_space("faces/aligned224/target1.png").astype(np.float32)
-    frames = [
-        np.clip(cv2.warpAffine(face, np.float32([[1, 0, dx], [0, 1, dy]]), (224, 224),
-                               borderMode=cv2.BORDER_REFLECT) * light, 0.0, 1.0)
-        for dx, dy, light in [(0, 0, 1), (2, -1, 0.95), (-2, 1, 1.05), (1, 2, 1), (-1, -2, 0.9)]
-    ]  # fmt: skip
-    marks = FaceMeshLandmarker().landmarks(np.stack(frames))
-    bar = np.zeros((224, 224), np.uint8)
-    cv2.line(bar, (40, 70), (190, 130), 1, 22)
-    covered = frames[3].copy()
-    covered[bar > 0] = (0.15, 0.35, 0.75)
-    appearance = occlusion.build_appearance([*frames[:3], covered, frames[4]], marks)
-    dragged = Landmarks(marks[3].points + np.float32([6.0, -5.0]), marks[3].layout)
-    cases = {"bar": (covered, dragged), "clean": (frames[1], marks[1])}
+    track = dragged_bar(face, FaceMeshLandmarker())
+    appearance = occlusion.build_appearance(track.frames, track.marks)
+    cases = {
+        "bar": (track.frames[COVERED], track.dragged(COVERED)),
+        "clean": (track.frames[1], track.marks[1]),
+    }
     rounds = occlusion.REGISTER_ROUNDS
     spent = {(case, r): 0.0 for case in cases for r in (0, rounds)}
     try:

@@ -10,6 +10,7 @@ from ghost_core.color import ColorPath, load_config
 from ghost_core.composite import paste_face
 from ghost_core.engine.layers import layer_channels
 from ghost_core.errors import UsageError
+from ghost_core.evaluation.dragged_bar import COVERED, MOVES, dragged_bar, moved, shifted
 from ghost_core.faces.align import Alignment
 from ghost_core.faces.landmarks import FaceMeshLandmarker
 from ghost_core.faces.regions import region_masks
@@ -28,20 +29,6 @@ def _face(n: int = 1) -> np.ndarray:
     return bgr[..., ::-1].astype(np.float32) / 255.0
 
 
-def _shifted(crop: np.ndarray, dx: float, dy: float, light: float) -> np.ndarray:
-    m = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
-    moved = cv2.warpAffine(crop, m, (224, 224), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    return np.clip(moved * light, 0.0, 1.0)
-
-
-MOVES = [(0, 0, 1), (2, -1, 0.95), (-2, 1, 1.05), (1, 2, 1), (-1, -2, 0.9)]  # (dx, dy, light) per frame
-
-
-def _moved(face: np.ndarray) -> list[np.ndarray]:
-    """Five frames of one face, moved by a pixel or two and lit a little differently (MOVES)."""
-    return [_shifted(face, dx, dy, g) for dx, dy, g in MOVES]
-
-
 def test_similarity_recovers_a_known_transform() -> None:
     pts = np.random.default_rng(0).uniform(0, 224, (40, 2))
     a = np.deg2rad(7.0)
@@ -52,7 +39,7 @@ def test_similarity_recovers_a_known_transform() -> None:
 
 def test_disc_on_one_frame_is_found(mesh: FaceMeshLandmarker) -> None:
     face = _face()
-    shots = _moved(face)
+    shots = moved(face)
     disc = np.zeros((224, 224), np.uint8)
     cv2.circle(disc, (150, 150), 22, 1, -1)
     occluded = shots[3].copy()
@@ -97,7 +84,7 @@ def test_glasses_worn_all_shot_are_found_with_their_bridge(mesh: FaceMeshLandmar
     for dx, dy, g in MOVES:
         worn = face.copy()
         worn[rims] = (0.05, 0.04, 0.04)
-        shots.append(_shifted(worn, dx, dy, g))
+        shots.append(shifted(worn, dx, dy, g))
     marks = mesh.landmarks(np.stack(shots))
     appearance = build_appearance(shots, marks)
     found = estimate(appearance, shots[0], marks[0]) > 0.5
@@ -118,7 +105,7 @@ def _tinted(face: np.ndarray, mask: np.ndarray, colour: tuple[float, float, floa
 
 def test_a_soft_edge_is_found_where_the_occluder_dominates(mesh: FaceMeshLandmarker) -> None:
     face = _face()
-    shots = _moved(face)
+    shots = moved(face)
     truth = np.zeros((224, 224), np.uint8)
     cv2.circle(truth, (150, 150), 22, 1, -1)
     shots[3] = _tinted(shots[3], truth > 0, (0.1, 0.1, 0.1))
@@ -135,7 +122,7 @@ def test_a_skin_toned_occluder_is_followed_from_where_it_shows_into_where_it_bar
     mesh: FaceMeshLandmarker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     face = _face()
-    shots = _moved(face)
+    shots = moved(face)
     truth = np.zeros((224, 224), bool)
     truth[120:200, 20:90] = True  # over the cheek (it barely shows) and down past the jaw (it shows)
     shots[3][truth] = face[120:135, 50:65].reshape(-1, 3).mean(0) * 1.08  # the cheek's colour, lighter
@@ -164,7 +151,7 @@ def test_an_edge_pixel_goes_to_the_colour_it_is_nearer() -> None:
 
 def test_a_face_placed_two_pixels_off_shows_no_occluder(mesh: FaceMeshLandmarker) -> None:
     face = _face()
-    shots = [_shifted(face, dx, dy, 1.0) for dx, dy in [(0, 0), (1, -1), (-1, 1), (1, 1), (-1, -1)]]
+    shots = [shifted(face, dx, dy, 1.0) for dx, dy in [(0, 0), (1, -1), (-1, 1), (1, 1), (-1, -1)]]
     marks = mesh.landmarks(np.stack(shots))
     appearance = build_appearance(shots, marks)
     off = Landmarks(marks[0].points + np.float32([2.0, -1.5]), marks[0].layout)  # landmark error
@@ -179,23 +166,17 @@ def test_a_bar_that_drags_every_landmark_is_placed_by_the_pixels_it_leaves_free(
     (`occlusion.registered`) puts it back, so only the bar is found."""
     import ghost_core.occlusion as occlusion
 
-    shots = _moved(_face())
-    marks = mesh.landmarks(np.stack(shots))
-    bar = np.zeros((224, 224), np.uint8)
-    cv2.line(bar, (40, 70), (190, 130), 1, 22)
-    covered = shots[3].copy()
-    covered[bar > 0] = (0.15, 0.35, 0.75)
-    appearance = build_appearance([*shots[:3], covered, shots[4]], marks)
-
-    def dragged(i: int) -> Landmarks:
-        return Landmarks(marks[i].points + np.float32([6.0, -5.0]), marks[i].layout)
+    case = dragged_bar(_face(), mesh)
+    covered = case.frames[COVERED]
+    appearance = build_appearance(case.frames, case.marks)
 
     def iou() -> float:
-        found = estimate(appearance, covered, dragged(3)) > 0.5
-        return float((found & (bar > 0)).sum() / (found | (bar > 0)).sum())
+        found = estimate(appearance, covered, case.dragged(COVERED)) > 0.5
+        return float((found & case.bar).sum() / (found | case.bar).sum())
 
     assert iou() > 0.9
-    assert (estimate(appearance, shots[1], dragged(1)) > 0.5).mean() < 0.005, "a clean frame stays clean"
+    clean_frame = estimate(appearance, case.frames[1], case.dragged(1))
+    assert (clean_frame > 0.5).mean() < 0.005, "a clean frame stays clean"
     monkeypatch.setattr(occlusion, "REGISTER_ROUNDS", 0)
     assert iou() < 0.5, "without the registration the misplaced face is taken as covered"
 
